@@ -1,0 +1,1 @@
+"""Accounts: users, identities, public profiles and host profiles."""

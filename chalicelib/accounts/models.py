@@ -1,0 +1,52 @@
+"""Persistence shape of accounts. Keys:
+
+- identity  PK=IDENT#<issuer>#<subject>  SK=IDENT    → which user a token's subject is
+- user      PK=USER#<user_id>            SK=PROFILE  → the profile (private and public fields)
+- host      PK=USER#<user_id>            SK=HOST     → the host profile, when the user hosts
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute, UnicodeSetAttribute
+
+from chalicelib.core.table import BaseItem, VersionedItem
+
+
+def identity_pk(issuer: str, subject: str) -> str:
+    return f"IDENT#{issuer}#{subject}"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+class IdentityItem(BaseItem, discriminator="identity"):
+    user_id = UnicodeAttribute()
+    # Roles granted inside Sesh (becoming a host); token roles are added at each request.
+    granted_roles = UnicodeSetAttribute(null=True)
+
+
+class UserItem(VersionedItem, discriminator="user"):
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    display_name = UnicodeAttribute()
+    bio = UnicodeAttribute(null=True)
+    avatar_key = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(default="en")
+    timezone = UnicodeAttribute(default="UTC")
+    currency = UnicodeAttribute(default="usd")
+    is_host = BooleanAttribute(default=False)
+
+
+class HostProfileItem(VersionedItem, discriminator="host_profile"):
+    user_id = UnicodeAttribute()
+    kinds = ListAttribute(of=UnicodeAttribute)
+    headline = UnicodeAttribute()
+    game_systems = ListAttribute(of=UnicodeAttribute, default=list)
+    genres = ListAttribute(of=UnicodeAttribute, default=list)
+    skills = ListAttribute(of=UnicodeAttribute, default=list)
+    gear = ListAttribute(of=UnicodeAttribute, default=list)
+    languages = ListAttribute(of=UnicodeAttribute, default=list)
+    portfolio_links = ListAttribute(of=UnicodeAttribute, default=list)
+    safety_tools = ListAttribute(of=UnicodeAttribute, default=list)
+    rates_text = UnicodeAttribute(null=True)

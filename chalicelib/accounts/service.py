@@ -1,0 +1,178 @@
+"""Accounts use cases: who a token is, reading and editing profiles, becoming a host, avatars."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+
+from chalicelib.accounts import schemas
+from chalicelib.accounts.models import HostProfileItem, IdentityItem, UserItem, identity_pk, user_pk
+from chalicelib.core import clock, ids, storage
+from chalicelib.core.auth import Claims, Principal
+from chalicelib.core.exceptions import FieldError, NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.core.http import check_version
+from chalicelib.core.settings import get_settings
+from chalicelib.core.table import BaseItem, touch, write_transaction
+
+IDENTITY_SK = "IDENT"
+PROFILE_SK = "PROFILE"
+HOST_SK = "PROFILE#HOST"  # shares the PROFILE prefix: one Query reads both
+AVATAR_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
+
+
+def _principal(identity: IdentityItem, claims: Claims) -> Principal:
+    roles = claims.roles | frozenset(identity.granted_roles or ())
+    return Principal(
+        user_id=identity.user_id, roles=roles, email=claims.email, issuer=claims.issuer, subject=claims.subject
+    )
+
+
+def principal_for(claims: Claims) -> Principal:
+    """The user behind a verified token; their records are created on their first call.
+
+    Costs one GetItem per request; the first call of a new user adds one transaction.
+    """
+    pk = identity_pk(claims.issuer, claims.subject)
+    try:
+        return _principal(IdentityItem.get(pk, IDENTITY_SK), claims)
+    except IdentityItem.DoesNotExist:
+        pass
+    # Tokens from our own dev issuer already carry a Sesh user id as subject; others (Cognito)
+    # carry their own subject, and get a fresh id.
+    user_id = claims.subject if ids.is_id(claims.subject, "usr") else ids.new_id("usr")
+    identity = IdentityItem(pk, IDENTITY_SK, user_id=user_id)
+    name = claims.name or (claims.email.split("@")[0] if claims.email else "New user")
+    user = UserItem(user_pk(user_id), PROFILE_SK, user_id=user_id, email=claims.email, display_name=name[:80])
+    try:
+        with write_transaction() as tx:
+            tx.save(identity, condition=IdentityItem.PK.does_not_exist())
+            tx.save(user, condition=UserItem.PK.does_not_exist())
+    except TransactWriteError:
+        # Another request of the same new user won the race: use what it wrote.
+        return _principal(IdentityItem.get(pk, IDENTITY_SK, consistent_read=True), claims)
+    return _principal(identity, claims)
+
+
+def _load(user_id: str) -> tuple[UserItem, HostProfileItem | None]:
+    if not ids.is_id(user_id, "usr"):
+        raise NotFound("No such user.")
+    user: UserItem | None = None
+    host: HostProfileItem | None = None
+    for item in BaseItem.query(user_pk(user_id), BaseItem.SK.startswith(PROFILE_SK)):
+        if isinstance(item, UserItem):
+            user = item
+        elif isinstance(item, HostProfileItem):
+            host = item
+    if user is None:
+        raise NotFound("No such user.")
+    return user, host
+
+
+def _host_out(host: HostProfileItem | None) -> schemas.HostProfileOut | None:
+    if host is None:
+        return None
+    return schemas.HostProfileOut(
+        kinds=[schemas.HostKind(k) for k in host.kinds],
+        headline=host.headline,
+        game_systems=list(host.game_systems),
+        genres=list(host.genres),
+        skills=list(host.skills),
+        gear=list(host.gear),
+        languages=list(host.languages),
+        portfolio_links=list(host.portfolio_links),
+        safety_tools=[schemas.SafetyTool(t) for t in host.safety_tools],
+        rates_text=host.rates_text,
+        version=int(host.version or 1),
+    )
+
+
+def _public(user: UserItem, host: HostProfileItem | None) -> schemas.PublicProfile:
+    return schemas.PublicProfile(
+        id=user.user_id,
+        display_name=user.display_name,
+        bio=user.bio,
+        avatar_url=storage.presigned_download(user.avatar_key) if user.avatar_key else None,
+        is_host=bool(user.is_host),
+        host_profile=_host_out(host),
+        member_since=clock.to_wire(user.created_at),
+    )
+
+
+def _me(user: UserItem, host: HostProfileItem | None, principal: Principal) -> schemas.Me:
+    return schemas.Me(
+        **_public(user, host).model_dump(),
+        email=user.email,
+        locale=user.locale,
+        timezone=user.timezone,
+        currency=user.currency,
+        roles=sorted(principal.roles | ({"host"} if user.is_host else set())),
+        version=int(user.version or 1),
+    )
+
+
+def get_me(principal: Principal) -> schemas.Me:
+    user, host = _load(principal.user_id)
+    return _me(user, host, principal)
+
+
+def public_profile(user_id: str) -> schemas.PublicProfile:
+    user, host = _load(user_id)
+    return _public(user, host)
+
+
+def update_me(principal: Principal, change: schemas.UpdateMe, expected_version: int | None) -> schemas.Me:
+    fields = change.model_dump(exclude_unset=True)
+    key = fields.get("avatar_key")
+    if key is not None and not key.startswith(f"avatars/{principal.user_id}/"):
+        raise ValidationFailed(
+            "Use a key returned by POST /v1/me/avatar.",
+            errors=[FieldError("avatar_key", "not one of your uploads")],
+        )
+    user, host = _load(principal.user_id)
+    check_version(expected_version, int(user.version or 1))
+    for name, value in fields.items():
+        setattr(user, name, value)
+    touch(user)
+    try:
+        user.save()  # conditional on the version we read (VersionAttribute)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise PreconditionFailed("The profile changed while you edited it; reload and retry.") from None
+        raise
+    return _me(user, host, principal)
+
+
+def become_host(principal: Principal, profile: schemas.HostProfileIn, expected_version: int | None) -> schemas.Me:
+    """Create or replace the caller's host profile and grant the host role, in one transaction."""
+    user, current = _load(principal.user_id)
+    if current is not None:
+        check_version(expected_version, int(current.version or 1))
+    host = current or HostProfileItem(user_pk(principal.user_id), HOST_SK, user_id=principal.user_id)
+    data = profile.model_dump(mode="json")
+    for name, value in data.items():
+        setattr(host, name, value)
+    touch(host)
+    try:
+        with write_transaction() as tx:
+            tx.save(host)  # VersionAttribute: conditional on the version we read
+            tx.update(user, actions=[UserItem.is_host.set(True), UserItem.updated_at.set(clock.now())])
+            tx.update(
+                IdentityItem(identity_pk(principal.issuer, principal.subject), IDENTITY_SK),
+                actions=[IdentityItem.granted_roles.add({"host"})],
+                condition=IdentityItem.PK.exists(),
+            )
+    except (TransactWriteError, UpdateError) as exc:
+        if "ConditionalCheckFailed" in str(exc):
+            raise PreconditionFailed("The host profile changed while you edited it; reload and retry.") from None
+        raise
+    user.is_host = True
+    return _me(user, host, principal)
+
+
+def avatar_upload(principal: Principal, request: schemas.AvatarUploadIn) -> schemas.AvatarUploadOut:
+    settings = get_settings()
+    extension = AVATAR_EXTENSIONS[request.content_type]
+    key = f"avatars/{principal.user_id}/{ids.new_ulid().lower()}.{extension}"
+    upload = storage.presigned_upload(key, request.content_type, settings.avatar_max_bytes)
+    return schemas.AvatarUploadOut(
+        url=upload.url, fields=upload.fields, key=upload.key, max_bytes=settings.avatar_max_bytes, expires_in=upload.expires_in
+    )

@@ -1,0 +1,1 @@
+"""booking capability: lands with its own issue."""

@@ -1,0 +1,1 @@
+"""catalog capability: lands with its own issue."""

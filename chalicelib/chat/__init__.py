@@ -1,0 +1,1 @@
+"""chat capability: lands with its own issue."""

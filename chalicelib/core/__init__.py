@@ -1,0 +1,1 @@
+"""Shared platform pieces every capability package builds on."""

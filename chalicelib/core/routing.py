@@ -1,0 +1,48 @@
+"""`ApiBlueprint`: a Chalice Blueprint whose routes document themselves and fail as problem+json.
+
+Every route declares a `RouteDoc` (summary, auth, schemas) next to its path, which the OpenAPI
+generator reads. Every exception a view raises that is not already a `ProblemError` is logged with
+its traceback and becomes a 500 problem carrying only a correlation id.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.core.exceptions import InternalError, ProblemError
+from chalicelib.core.observability import logger
+from chalicelib.core.openapi_docs import ROUTE_DOCS, RouteDoc
+
+
+def _problem_boundary(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except ProblemError:
+            raise
+        except Exception:
+            logger.exception("unhandled error in %s", view.__qualname__)
+            raise InternalError("Something went wrong on our side.") from None
+
+    return wrapper
+
+
+class ApiBlueprint(Blueprint):
+    def route(self, path: str, *, doc: RouteDoc, **kwargs: Any) -> Callable[..., Any]:  # type: ignore[override]
+        # We parse bodies ourselves (415/400/422 as problem+json), so Chalice must not refuse
+        # a content type before our code sees the request.
+        kwargs.setdefault("content_types", ["*/*"])
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            wrapped = _problem_boundary(view)
+            ROUTE_DOCS[wrapped] = doc
+            register(wrapped)
+            return view
+
+        return decorator

@@ -1,0 +1,54 @@
+"""Stage settings, read once from the environment (`.chalice/config.json` sets it per stage)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stage: str = "local"
+    service_name: str = "sesh"
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+
+    table_name: str = "sesh-local"
+    dynamodb_endpoint_url: str | None = None
+
+    uploads_bucket: str = "sesh-local-uploads"
+    s3_endpoint_url: str | None = None
+    avatar_max_bytes: int = 5 * 1024 * 1024
+
+    # JWT verification: any issuer with a JWKS works (Cognito in AWS, the dev issuer locally).
+    jwt_issuer: str = "http://127.0.0.1:8000/dev"
+    jwt_audience: str = "sesh"
+    jwks_url: str | None = None
+    jwks_json: str | None = None  # inline JWKS, used by tests and the local stack
+    jwt_leeway_seconds: int = 30
+
+    cors_allowed_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1024 * 1024
+
+    # Secrets: taken from the environment when set (tests, local stack), otherwise from SSM
+    # Parameter Store under /sesh/<stage>/<name>.
+    cursor_secret: str | None = None
+    idempotency_ttl_seconds: int = 24 * 3600
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(o.strip() for o in value.split(",") if o.strip())
+        return value
+
+    @property
+    def effective_jwks_url(self) -> str:
+        return self.jwks_url or self.jwt_issuer.rstrip("/") + "/.well-known/jwks.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""notifications capability: lands with its own issue."""

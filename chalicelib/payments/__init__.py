@@ -1,0 +1,1 @@
+"""payments capability: lands with its own issue."""
