@@ -1,19 +1,39 @@
 """Sesh: the Chalice application. Creates the app, installs the middleware, registers blueprints."""
 
-from chalice import Chalice
+from chalice import Chalice, Response
+from chalice.app import WebsocketEvent
 
-from chalicelib.accounts import service as accounts_service
 from chalicelib.accounts.api import bp as accounts_api
+from chalicelib.chat import websocket
 from chalicelib.core import auth, cors, middleware
-from chalicelib.core.openapi import bp as openapi_api
+from chalicelib.core.docs_api import bp as docs_api
+from chalicelib.payments.api import bp as payments_api
 
 app = Chalice(app_name="sesh")
 app.api.binary_types.append("multipart/form-data")
 
-auth.set_principal_resolver(accounts_service.principal_for)
+auth.set_principal_resolver("chalicelib.accounts.service:principal_for")
 middleware.install(app)
 
 app.register_blueprint(accounts_api)
-app.register_blueprint(openapi_api)
+app.register_blueprint(docs_api)
+app.register_blueprint(payments_api)
+
+
+# Websocket routes: declared on the app (Chalice does not wrap on_ws_* on a Blueprint).
+@app.on_ws_connect()
+def ws_connect(event: WebsocketEvent) -> Response | None:
+    return websocket.on_connect(event)
+
+
+@app.on_ws_message()
+def ws_message(event: WebsocketEvent) -> None:
+    websocket.on_message(event)
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: WebsocketEvent) -> None:
+    websocket.on_disconnect(event)
+
 
 cors.register_preflight_routes(app)

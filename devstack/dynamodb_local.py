@@ -91,7 +91,8 @@ class DynamoDBLocal:
             args += ["-dbPath", str(self.data_dir)]
         # -sharedDb: one database whatever region or access key a client uses.
         args.append("-sharedDb")
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # cwd: DynamoDB Local drops a metadata file in its working directory.
+        self.process = subprocess.Popen(args, cwd=TOOLS, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             wait_for_port(self.port, timeout, self.process)
         except DynamoDBLocalError:

@@ -12,14 +12,23 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
 from chalice.app import Request
 
 from chalicelib.core import clock
 from chalicelib.core.exceptions import Forbidden, NotFound, Unauthorized
-from chalicelib.core.settings import get_settings
+from chalicelib.core.lazy import lazy_import, resolve
+from chalicelib.core.observability import logger
+
+if TYPE_CHECKING:
+    import jwt
+
+    from chalicelib.core import settings
+else:
+    # PyJWT pulls in cryptography: loaded when the first token is verified, not at cold start.
+    jwt = lazy_import("jwt")
+    settings = lazy_import("chalicelib.core.settings")
 
 ROLES = ("player", "host", "admin")
 ALGORITHMS = ["RS256"]  # pinned: never "none", never HS* (no key confusion)
@@ -56,21 +65,22 @@ class Principal:
 
 
 PrincipalResolver = Callable[[Claims], Principal]
-_resolver: PrincipalResolver | None = None
+_resolver: PrincipalResolver | str | None = None
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)
 
 
-def set_principal_resolver(resolver: PrincipalResolver) -> None:
+def set_principal_resolver(resolver: PrincipalResolver | str) -> None:
+    """Who a token belongs to: a function, or "module:function" imported on first use."""
     global _resolver
     _resolver = resolver
 
 
 @lru_cache(maxsize=1)
 def _jwks_client() -> Any:
-    settings = get_settings()
-    if settings.jwks_json:
-        return jwt.PyJWKSet.from_dict(json.loads(settings.jwks_json))
-    return jwt.PyJWKClient(settings.effective_jwks_url, cache_keys=True, lifespan=3600)
+    config = settings.get_settings()
+    if config.jwks_json:
+        return jwt.PyJWKSet.from_dict(json.loads(config.jwks_json))
+    return jwt.PyJWKClient(config.effective_jwks_url, cache_keys=True, lifespan=3600)
 
 
 def _signing_key(token: str) -> Any:
@@ -95,16 +105,16 @@ def _roles_from(payload: dict[str, Any]) -> frozenset[str]:
 
 
 def verify_token(token: str) -> Claims:
-    settings = get_settings()
+    config = settings.get_settings()
     key = _signing_key(token)
     try:
         payload = jwt.decode(
             token,
             key,
             algorithms=ALGORITHMS,
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            leeway=settings.jwt_leeway_seconds,
+            audience=config.jwt_audience,
+            issuer=config.jwt_issuer,
+            leeway=config.jwt_leeway_seconds,
             # exp and nbf are checked below against the movable clock, not PyJWT's wall clock.
             options={"require": ["exp", "sub", "iss", "aud"], "verify_exp": False, "verify_nbf": False},
         )
@@ -112,7 +122,7 @@ def verify_token(token: str) -> Claims:
         raise Unauthorized("The token is for another audience.", code="invalid_token") from exc
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"The token is not valid: {exc}.", code="invalid_token") from exc
-    _check_lifetime(payload, settings.jwt_leeway_seconds)
+    _check_lifetime(payload, config.jwt_leeway_seconds)
     return Claims(
         issuer=payload["iss"],
         subject=str(payload["sub"]),
@@ -146,8 +156,12 @@ def bearer_token(request: Request) -> str | None:
 
 
 def principal_from_token(token: str) -> Principal:
+    global _resolver
     if _resolver is None:
         raise RuntimeError("no principal resolver registered (see app.py)")
+    if isinstance(_resolver, str):
+        _resolver = resolve(_resolver)
+    assert callable(_resolver)
     return _resolver(verify_token(token))
 
 
@@ -161,6 +175,7 @@ def authenticate(request: Request) -> Principal:
         raise Unauthorized("This route needs a bearer token.", code="missing_token")
     principal = principal_from_token(token)
     _current.set(principal)
+    logger.append_keys(user_id=principal.user_id)
     return principal
 
 
@@ -172,7 +187,7 @@ def optional_principal(request: Request) -> Principal | None:
 def current_user_id() -> str | None:
     """For log lines: who is calling, when already known."""
     principal = _current.get()
-    return principal.user_id if principal else None
+    return principal.user_id if principal is not None else None
 
 
 def reset_request_state() -> None:

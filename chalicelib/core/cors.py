@@ -5,11 +5,17 @@ API Gateway only answers a preflight for a path that has an OPTIONS method, so e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
-from chalicelib.core.settings import get_settings
+from chalicelib.core.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from chalicelib.core import settings
+else:
+    settings = lazy_import("chalicelib.core.settings")
+
 
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match"
 EXPOSED_HEADERS = "X-Request-Id, ETag, Retry-After, Location"
@@ -17,7 +23,7 @@ MAX_AGE_SECONDS = "600"
 
 
 def _allowed(origin: str | None) -> bool:
-    return bool(origin) and origin in get_settings().cors_allowed_origins
+    return bool(origin) and origin in settings.get_settings().cors_allowed_origins
 
 
 def response_headers(origin: str | None) -> dict[str, str]:

@@ -10,15 +10,22 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib.core import auth, cors
 from chalicelib.core.exceptions import InternalError, PayloadTooLarge, ProblemError
+from chalicelib.core.lazy import lazy_import
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.problems import PROBLEM_CONTENT_TYPE, code_for_status, problem_body
-from chalicelib.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.core import settings
+else:
+    settings = lazy_import("chalicelib.core.settings")
+
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -35,7 +42,7 @@ def _correlation_id(request: Request) -> str:
 
 
 def _check_body_size(request: Request) -> None:
-    limit = get_settings().max_body_bytes
+    limit = settings.get_settings().max_body_bytes
     size = len(request.raw_body or b"")
     if size > limit:
         raise PayloadTooLarge(f"The body is {size} bytes; the limit is {limit} bytes.")
@@ -51,7 +58,7 @@ def _as_problem(response: Response, correlation_id: str) -> Response:
     if status < 500 and isinstance(response.body, dict):
         detail = str(response.body.get("Message") or detail)
     extra = {"correlation_id": correlation_id} if status >= 500 else {}
-    body = problem_body(status, code_for_status(status), detail, detail, **extra)
+    body = problem_body(status, code_for_status(status), detail, detail, None, **extra)
     kept = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
     return Response(body=json.dumps(body), status_code=status, headers={**kept, "Content-Type": PROBLEM_CONTENT_TYPE})
 

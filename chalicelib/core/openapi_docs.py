@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel
+from chalicelib.core.lazy import resolve
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 AuthMode = Literal["required", "optional", "none", "signature"]
+
+
+# A schema is a pydantic model class, or "package.module:Model" so that declaring a route does not
+# import its schemas (they load with the first request that uses them; see core.lazy).
 
 
 @dataclass(frozen=True)
 class RouteDoc:
     summary: str
     auth: AuthMode = "required"
-    request: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
+    request: type[BaseModel] | str | None = None
+    response: type[BaseModel] | str | None = None
+    query: type[BaseModel] | str | None = None
     status: int = 200
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
     response_media_type: str = "application/json"
     extra_responses: dict[int, str] = field(default_factory=dict)
+    idempotent: bool = False  # accepts Idempotency-Key (core.idempotency)
+    if_match: bool = False  # accepts If-Match with the version the client read (core.http.if_match_version)
+
+
+    def resolved(self) -> RouteDoc:
+        """This doc with every schema reference imported as its class."""
+
+        def load(schema: type[BaseModel] | str | None) -> type[BaseModel] | None:
+            return resolve(schema) if isinstance(schema, str) else schema
+
+        return replace(self, request=load(self.request), response=load(self.response), query=load(self.query))
 
 
 # view function → its doc; filled by ApiBlueprint.route, read by core.openapi.

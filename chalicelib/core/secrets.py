@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 
 from chalicelib.core.settings import get_settings
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_secret(name: str) -> str:
     """`name` like "cursor_secret": env var CURSOR_SECRET, else SSM /sesh/<stage>/cursor_secret."""
     value = os.environ.get(name.upper())

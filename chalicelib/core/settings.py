@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     cursor_secret: str | None = None
     idempotency_ttl_seconds: int = 24 * 3600
 
+    # Realtime: the API Gateway management API (@connections) used to push frames to websockets,
+    # e.g. https://<api-id>.execute-api.<region>.amazonaws.com/<stage>. When unset, the endpoint
+    # is learned from the first websocket event this container handles.
+    websocket_management_url: str | None = None
+    ws_connection_ttl_seconds: int = 2 * 3600  # API Gateway's maximum connection duration
+    realtime_max_workers: int = 16  # parallel posts per fan-out
+
+    # Email through SES (v2). The from-address must be a verified identity.
+    ses_endpoint_url: str | None = None
+    email_from: str = "Sesh <no-reply@sesh.example>"
+
+    # Stripe: keys are secrets (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, see core.secrets); the API
+    # base is only set locally, where it points at the Stripe emulator.
+    stripe_api_base: str | None = None
+    stripe_event_retention_days: int = 30  # how long processed webhook event ids are remembered
+
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -1,0 +1,43 @@
+# The two commands a newcomer needs:  `make run`  (the whole stack locally)  and  `make test`.
+# Both create .venv and install requirements-dev.txt on first use (and again when it changes).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint test-unit test-api test-conformance test-e2e bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<26.3"
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m devstack $(ARGS)
+
+# Every tier, each in its own process: the tiers point the models at different DynamoDBs.
+test: $(STAMP) lint test-unit test-api test-conformance test-e2e
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app.py chalicelib devstack tests bench
+	$(VENV)/bin/mypy app.py chalicelib
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit tests/infra
+
+test-api: $(STAMP)
+	$(PY) -m pytest tests/api
+
+test-conformance: $(STAMP)
+	$(PY) -m pytest tests/conformance
+
+test-e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e
+
+bench: $(STAMP)
+	$(PY) bench/cold_start.py
+
+clean:
+	rm -rf $(VENV) .tools .devstack .pytest_cache .mypy_cache .ruff_cache
