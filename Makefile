@@ -21,8 +21,8 @@ run: $(STAMP)
 test: $(STAMP) lint test-unit test-api test-conformance test-e2e
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app.py chalicelib devstack tests bench
-	$(VENV)/bin/mypy app.py chalicelib
+	$(VENV)/bin/ruff check app.py chalicelib devstack infra tests bench
+	$(VENV)/bin/mypy app.py chalicelib infra
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit tests/infra

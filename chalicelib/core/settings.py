@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
     jwks_json: str | None = None  # inline JWKS, used by tests and the local stack
     jwt_leeway_seconds: int = 30
 
-    cors_allowed_origins: tuple[str, ...] = ()
+    cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
     max_body_bytes: int = 1024 * 1024
 
     # Secrets: taken from the environment when set (tests, local stack), otherwise from SSM

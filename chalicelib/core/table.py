@@ -3,7 +3,7 @@
 Layout (see docs/ACCESS_PATTERNS.md): PK/SK for the primary key, sparse GSI1 and GSI2 for the
 secondary access patterns of each entity, GSI3 for due timers and outbox items (bucketed by minute),
 `expires_at` as the TTL attribute. `kind` discriminates the entity class of each item.
-infra/template.json declares the same table; tests/unit/test_table_matches_infra.py checks both agree.
+infra/template.json declares the same table; tests/infra/test_table_matches_infra.py checks both agree.
 """
 
 from __future__ import annotations
