@@ -1,15 +1,16 @@
 """Sesh: the Chalice application. Creates the app, installs the middleware, registers blueprints."""
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 from chalice.app import WebsocketEvent
 
 from chalicelib.accounts.api import bp as accounts_api
 from chalicelib.chat import websocket
-from chalicelib.core import auth, cors, middleware
+from chalicelib.core import auth, cors, middleware, sweep
 from chalicelib.core.docs_api import bp as docs_api
 from chalicelib.payments.api import bp as payments_api
 
 app = Chalice(app_name="sesh")
+app.experimental_feature_flags.update(["WEBSOCKETS"])  # chalice package/deploy require the opt-in
 app.api.binary_types.append("multipart/form-data")
 
 auth.set_principal_resolver("chalicelib.accounts.service:principal_for")
@@ -37,3 +38,9 @@ def ws_disconnect(event: WebsocketEvent) -> None:
 
 
 cors.register_preflight_routes(app)
+
+
+# Timers and outbox (DESIGN §6): every minute, run what is due and catch up on missed minutes.
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def sweep_timers(event: object) -> None:
+    sweep.run()

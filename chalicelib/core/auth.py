@@ -146,7 +146,7 @@ def _check_lifetime(payload: dict[str, Any], leeway: int) -> None:
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    header: str | None = request.headers.get("authorization")
     if not header:
         return None
     scheme, _, token = header.partition(" ")

@@ -43,7 +43,7 @@ def register_preflight_routes(app: Chalice) -> None:
         def preflight(allow: str = allow, **_path_params: Any) -> Response:
             request = app.current_request
             origin = request.headers.get("origin") if request else None
-            headers = {"Allow": allow}
+            headers: dict[str, str | list[str]] = {"Allow": allow}
             if _allowed(origin):
                 headers.update(
                     {

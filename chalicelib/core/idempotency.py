@@ -38,7 +38,7 @@ class _SpreadKeys(DynamoDBPersistenceLayer):
     """Powertools puts every record of a function in one partition when the table has a sort key.
     Give each idempotency key its own partition instead, so busy routes make no hot partition."""
 
-    def _get_key(self, idempotency_key: str) -> dict:
+    def _get_key(self, idempotency_key: str) -> dict[str, Any]:
         return {"PK": {"S": f"IDEMPOTENCY#{idempotency_key}"}, "SK": {"S": "IDEMPOTENCY"}}
 
 
@@ -69,11 +69,13 @@ def _config() -> IdempotencyConfig:
 
 
 def key_from(request: Request) -> str | None:
-    key = request.headers.get("idempotency-key")
+    key: str | None = request.headers.get("idempotency-key")
     if key is None:
         return None
     if not _KEY_RE.match(key):
-        raise ValidationFailed("Idempotency-Key must be 1 to 255 visible ASCII characters.", code="bad_idempotency_key")
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.", code="bad_idempotency_key"
+        )
     return key
 
 
@@ -92,10 +94,13 @@ def run_once(*, scope: str, key: str | None, payload: Any, action: Callable[[], 
         return action()
 
     try:
-        return _once(request={"key": f"{scope}#{key}", "fingerprint": fingerprint})
+        outcome: Outcome = _once(request={"key": f"{scope}#{key}", "fingerprint": fingerprint})
+        return outcome
     except IdempotencyValidationError:
         raise ValidationFailed(
             "This Idempotency-Key was already used with a different request body.", code="idempotency_key_reused"
         ) from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict("A request with this Idempotency-Key is still in progress.", code="request_in_progress") from None
+        raise Conflict(
+            "A request with this Idempotency-Key is still in progress.", code="request_in_progress"
+        ) from None

@@ -102,7 +102,7 @@ def _documented_routes(app: Chalice) -> list[tuple[str, str, RouteEntry, RouteDo
                 if method == "OPTIONS":
                     continue  # CORS preflights (core.cors): answered for every path, not API operations
                 raise ValueError(f"{method} {path} has no RouteDoc: declare it with ApiBlueprint.route")
-            routes.append((path, method, entry, doc.resolved()))
+            routes.append((path, method, entry, doc))
     return routes
 
 
@@ -114,9 +114,9 @@ def _generate_schemas(docs: list[RouteDoc]) -> tuple[Names, dict[str, Any]]:
     """
     wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = {(Problem, "serialization")}
     for doc in docs:
-        wanted |= {(m, "validation") for m in (doc.request, doc.query) if m is not None}
-        if doc.response is not None:
-            wanted.add((doc.response, "serialization"))
+        wanted |= {(m, "validation") for m in (doc.request_model, doc.query_model) if m is not None}
+        if doc.response_model is not None:
+            wanted.add((doc.response_model, "serialization"))
     ordered = sorted(wanted, key=lambda item: (item[0].__module__, item[0].__qualname__, item[1]))
     refs, top = models_json_schema(ordered, ref_template=_REF_TEMPLATE)
     names: Names = {key: ref["$ref"].rsplit("/", 1)[1] for key, ref in refs.items()}
@@ -158,8 +158,8 @@ def _parameters(path: str, doc: RouteDoc, names: Names, schemas: dict[str, Any])
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in _PATH_PARAM.findall(path)
     ]
-    if doc.query is not None:
-        query = schemas[names[(doc.query, "validation")]]
+    if doc.query_model is not None:
+        query = schemas[names[(doc.query_model, "validation")]]
         required = set(query.get("required", ()))
         for name, schema in query.get("properties", {}).items():
             param = {"name": name, "in": "query", "required": name in required, "schema": schema}
@@ -176,8 +176,8 @@ def _parameters(path: str, doc: RouteDoc, names: Names, schemas: dict[str, Any])
 
 def _operation(path: str, entry: RouteEntry, doc: RouteDoc, names: Names, schemas: dict[str, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": HTTPStatus(doc.status).phrase}
-    if doc.response is not None:
-        success["content"] = {doc.response_media_type: {"schema": _ref(names[(doc.response, "serialization")])}}
+    if doc.response_model is not None:
+        success["content"] = {doc.response_media_type: {"schema": _ref(names[(doc.response_model, "serialization")])}}
     elif doc.status != 204:
         text = doc.response_media_type.startswith("text/")
         success["content"] = {doc.response_media_type: {"schema": {"type": "string"}} if text else {}}
@@ -189,8 +189,8 @@ def _operation(path: str, entry: RouteEntry, doc: RouteDoc, names: Names, schema
     operation: dict[str, Any] = {"operationId": entry.view_name, "summary": doc.summary, "tags": list(doc.tags)}
     if params := _parameters(path, doc, names, schemas):
         operation["parameters"] = params
-    if doc.request is not None:
-        body_schema = _ref(names[(doc.request, "validation")])
+    if doc.request_model is not None:
+        body_schema = _ref(names[(doc.request_model, "validation")])
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
     operation["responses"] = dict(sorted(responses.items()))
     operation["security"] = _SECURITY[doc.auth]

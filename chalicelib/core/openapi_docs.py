@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from chalicelib.core.lazy import resolve
@@ -33,13 +33,24 @@ class RouteDoc:
     if_match: bool = False  # accepts If-Match with the version the client read (core.http.if_match_version)
 
 
-    def resolved(self) -> RouteDoc:
-        """This doc with every schema reference imported as its class."""
+    @property
+    def request_model(self) -> type[BaseModel] | None:
+        return _load(self.request)
 
-        def load(schema: type[BaseModel] | str | None) -> type[BaseModel] | None:
-            return resolve(schema) if isinstance(schema, str) else schema
+    @property
+    def response_model(self) -> type[BaseModel] | None:
+        return _load(self.response)
 
-        return replace(self, request=load(self.request), response=load(self.response), query=load(self.query))
+    @property
+    def query_model(self) -> type[BaseModel] | None:
+        return _load(self.query)
+
+
+def _load(schema: type[BaseModel] | str | None) -> type[BaseModel] | None:
+    if isinstance(schema, str):
+        model: type[BaseModel] = resolve(schema)
+        return model
+    return schema
 
 
 # view function → its doc; filled by ApiBlueprint.route, read by core.openapi.

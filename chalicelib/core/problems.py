@@ -58,7 +58,7 @@ def problem_response(error: ProblemError, correlation_id: str | None = None) -> 
         [{"field": e.field, "message": e.message} for e in error.errors],
         **extra,
     )
-    headers = {"Content-Type": PROBLEM_CONTENT_TYPE, **error.headers}
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_CONTENT_TYPE, **error.headers}
     return Response(body=json.dumps(body), status_code=error.status, headers=headers)
 
 

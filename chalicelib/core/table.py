@@ -70,7 +70,7 @@ class GSI3(GlobalSecondaryIndex["BaseItem"]):
 class BaseItem(Model):
     """Every item in the table. Subclass with `class X(BaseItem, discriminator="x")`."""
 
-    Meta = _TableMeta
+    Meta = _TableMeta  # type: ignore[assignment]  # PynamoDB's stub wants its protocol; a class is fine
 
     PK = UnicodeAttribute(hash_key=True)
     SK = UnicodeAttribute(range_key=True)
