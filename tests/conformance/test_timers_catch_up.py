@@ -23,9 +23,7 @@ def fired() -> Iterator[list[timers.Timer]]:
 
 
 @pytest.mark.parametrize("outage", [timedelta(minutes=10), timedelta(hours=3)], ids=["10min", "3h"])
-def test_timers_due_during_an_outage_all_fire_on_the_next_sweep(
-    fired: list[timers.Timer], outage: timedelta
-) -> None:
+def test_timers_due_during_an_outage_all_fire_on_the_next_sweep(fired: list[timers.Timer], outage: timedelta) -> None:
     clock.freeze(T0)
     first = sweep.run(lookback_minutes=5)
     assert first.complete and first.fired == 0
@@ -57,6 +55,21 @@ def test_a_sweep_out_of_time_keeps_its_cursor_and_the_next_one_finishes(fired: l
     assert not starved.complete and starved.fired == 0 and sweep.read_cursor() == cursor
     finished = sweep.run()
     assert finished.complete and finished.fired == 1 and [t.timer_id for t in fired] == ["late"]
+
+
+def test_what_is_due_now_goes_before_the_backlog(fired: list[timers.Timer]) -> None:
+    clock.freeze(T0)
+    sweep.run(lookback_minutes=5)
+    with write_transaction() as tx:
+        timers.schedule(tx, handler=NAME, due_at=T0 + timedelta(minutes=10), timer_id="old")
+        timers.schedule(tx, handler=NAME, due_at=T0 + timedelta(hours=3), timer_id="now")
+    clock.advance(3 * 3600)
+
+    first = sweep.run(max_items=1)
+    assert [t.timer_id for t in fired] == ["now"] and not first.complete
+    sweep.run(max_items=1)
+    assert [t.timer_id for t in fired] == ["now", "old"]
+    assert sweep.run().complete and len(fired) == 2
 
 
 def test_a_clock_moved_back_still_fires_what_becomes_due(fired: list[timers.Timer]) -> None:

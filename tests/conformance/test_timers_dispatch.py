@@ -120,10 +120,9 @@ def test_the_timer_is_written_with_the_callers_change_or_not_at_all(handler: Cal
     existing = _Hold(_hold_pk("a"), "HOLD", state="held")
     existing.save()
 
-    with pytest.raises(TransactWriteError) as refused:
-        with write_transaction() as tx:
-            tx.save(_Hold(_hold_pk("a"), "HOLD", state="held"), condition=_Hold.PK.does_not_exist())
-            timers.schedule(tx, handler=name, due_at=T0, timer_id="hold#a")
+    with pytest.raises(TransactWriteError) as refused, write_transaction() as tx:
+        tx.save(_Hold(_hold_pk("a"), "HOLD", state="held"), condition=_Hold.PK.does_not_exist())
+        timers.schedule(tx, handler=name, due_at=T0, timer_id="hold#a")
     # PynamoDB sends puts in call order (after condition checks and deletes): [hold, timer].
     reasons = [r.code if r else None for r in refused.value.cancellation_reasons]
     assert reasons[0] == "ConditionalCheckFailed" and reasons[1] in (None, "None")
