@@ -1,13 +1,22 @@
 """Sesh: the Chalice application. Creates the app, installs the middleware, registers blueprints."""
 
+from typing import TYPE_CHECKING
+
 from chalice import Chalice, Rate, Response
 from chalice.app import WebsocketEvent
 
 from chalicelib.accounts.api import bp as accounts_api
-from chalicelib.chat import websocket
-from chalicelib.core import auth, cors, middleware, sweep
+from chalicelib.core import auth, cors, middleware
 from chalicelib.core.docs_api import bp as docs_api
+from chalicelib.core.lazy import lazy_import
 from chalicelib.payments.api import bp as payments_api
+
+if TYPE_CHECKING:
+    from chalicelib.chat import websocket
+    from chalicelib.core import sweep
+else:  # imported by the functions that use them, not on every cold start
+    websocket = lazy_import("chalicelib.chat.websocket")
+    sweep = lazy_import("chalicelib.core.sweep")
 
 app = Chalice(app_name="sesh")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # chalice package/deploy require the opt-in

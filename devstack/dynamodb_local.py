@@ -82,7 +82,8 @@ class DynamoDBLocal:
 
     def start(self, timeout: float = 30.0) -> DynamoDBLocal:
         jar_dir = ensure_installed()
-        args = ["java", f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}", "-jar", str(jar_dir / "DynamoDBLocal.jar")]
+        library = f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}"
+        args = ["java", library, "-jar", str(jar_dir / "DynamoDBLocal.jar")]
         args += ["-port", str(self.port)]
         if self.data_dir is None:
             args.append("-inMemory")
@@ -113,5 +114,7 @@ class DynamoDBLocal:
     def __enter__(self) -> DynamoDBLocal:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

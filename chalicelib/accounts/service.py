@@ -36,10 +36,18 @@ def principal_for(claims: Claims) -> Principal:
         return _principal(IdentityItem.get(pk, IDENTITY_SK), claims)
     except IdentityItem.DoesNotExist:
         pass
-    # Tokens from our own dev issuer already carry a Sesh user id as subject; others (Cognito)
-    # carry their own subject, and get a fresh id.
-    user_id = claims.subject if ids.is_id(claims.subject, "usr") else ids.new_id("usr")
-    identity = IdentityItem(pk, IDENTITY_SK, user_id=user_id)
+    # Tokens from our own dev issuer carry a Sesh user id as subject; others (Cognito) carry their
+    # own, and get a fresh id. A subject naming a user another identity owns also gets a fresh id.
+    if ids.is_id(claims.subject, "usr") and _create_identity(claims, claims.subject):
+        return _principal(IdentityItem.get(pk, IDENTITY_SK, consistent_read=True), claims)
+    _create_identity(claims, ids.new_id("usr"))
+    return _principal(IdentityItem.get(pk, IDENTITY_SK, consistent_read=True), claims)
+
+
+def _create_identity(claims: Claims, user_id: str) -> bool:
+    """Write the identity and its new user together; False if either exists already (a racing
+    first request of the same user wrote the identity, or the user id is taken)."""
+    identity = IdentityItem(identity_pk(claims.issuer, claims.subject), IDENTITY_SK, user_id=user_id)
     name = claims.name or (claims.email.split("@")[0] if claims.email else "New user")
     user = UserItem(user_pk(user_id), PROFILE_SK, user_id=user_id, email=claims.email, display_name=name[:80])
     try:
@@ -47,9 +55,8 @@ def principal_for(claims: Claims) -> Principal:
             tx.save(identity, condition=IdentityItem.PK.does_not_exist())
             tx.save(user, condition=UserItem.PK.does_not_exist())
     except TransactWriteError:
-        # Another request of the same new user won the race: use what it wrote.
-        return _principal(IdentityItem.get(pk, IDENTITY_SK, consistent_read=True), claims)
-    return _principal(identity, claims)
+        return False
+    return True
 
 
 def _load(user_id: str) -> tuple[UserItem, HostProfileItem | None]:
@@ -174,5 +181,9 @@ def avatar_upload(principal: Principal, request: schemas.AvatarUploadIn) -> sche
     key = f"avatars/{principal.user_id}/{ids.new_ulid().lower()}.{extension}"
     upload = storage.presigned_upload(key, request.content_type, settings.avatar_max_bytes)
     return schemas.AvatarUploadOut(
-        url=upload.url, fields=upload.fields, key=upload.key, max_bytes=settings.avatar_max_bytes, expires_in=upload.expires_in
+        url=upload.url,
+        fields=upload.fields,
+        key=upload.key,
+        max_bytes=settings.avatar_max_bytes,
+        expires_in=upload.expires_in,
     )

@@ -115,8 +115,13 @@ def verify_token(token: str) -> Claims:
             audience=config.jwt_audience,
             issuer=config.jwt_issuer,
             leeway=config.jwt_leeway_seconds,
-            # exp and nbf are checked below against the movable clock, not PyJWT's wall clock.
-            options={"require": ["exp", "sub", "iss", "aud"], "verify_exp": False, "verify_nbf": False},
+            # exp, nbf and iat are checked below against the movable clock, not PyJWT's wall clock.
+            options={
+                "require": ["exp", "sub", "iss", "aud"],
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
     except jwt.InvalidAudienceError as exc:
         raise Unauthorized("The token is for another audience.", code="invalid_token") from exc
@@ -136,9 +141,9 @@ def _check_lifetime(payload: dict[str, Any], leeway: int) -> None:
     now = clock.epoch_seconds()
     try:
         expires = int(payload["exp"])
-        not_before = int(payload.get("nbf", 0))
+        not_before = max(int(payload.get("nbf", 0)), int(payload.get("iat", 0)))
     except (TypeError, ValueError) as exc:
-        raise Unauthorized("The token's exp or nbf is not a number.", code="invalid_token") from exc
+        raise Unauthorized("The token's exp, nbf or iat is not a number.", code="invalid_token") from exc
     if now > expires + leeway:
         raise Unauthorized("The token has expired.", code="token_expired")
     if now + leeway < not_before:

@@ -80,9 +80,8 @@ def check_version(expected: int | None, actual: int) -> None:
         raise PreconditionFailed(f"You edited version {expected}; the current version is {actual}.")
 
 
-def json_response(payload: BaseModel | dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    if isinstance(payload, BaseModel):
-        body = payload.model_dump_json()
-    else:
-        body = json.dumps(payload)
+def json_response(
+    payload: BaseModel | dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})

@@ -13,9 +13,9 @@ from typing import Any
 
 import boto3
 import pytest
-from devstack.table import create_table
 from moto import mock_aws
 
+from devstack.table import create_table
 from tests.conftest import TEST_ISSUER
 
 

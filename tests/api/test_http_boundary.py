@@ -10,9 +10,7 @@ ORIGIN = "https://app.sesh.test"
 
 
 def test_preflight_from_an_allowed_origin(api):
-    response = api.request(
-        "OPTIONS", "/v1/me", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "PATCH"}
-    )
+    response = api.request("OPTIONS", "/v1/me", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "PATCH"})
     assert response.status == 204
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert "PATCH" in response.headers["access-control-allow-methods"]

@@ -83,7 +83,9 @@ def test_wrong_audience_or_issuer_is_401(api):
 
     other_audience = TEST_ISSUER.mint("usr_x", now=clock.now(), audience="someone-else")
     assert_problem(api.get("/v1/me", token=other_audience), 401, "invalid_token")
-    other_issuer = Issuer(issuer="https://evil.test", audience=TEST_ISSUER.audience, private_key=TEST_ISSUER.private_key)
+    other_issuer = Issuer(
+        issuer="https://evil.test", audience=TEST_ISSUER.audience, private_key=TEST_ISSUER.private_key
+    )
     assert_problem(api.get("/v1/me", token=other_issuer.mint("usr_x", now=clock.now())), 401, "invalid_token")
 
 
@@ -118,7 +120,13 @@ def test_patch_updates_validated_fields_and_bumps_version(api, token_for):
     response = api.patch(
         "/v1/me",
         token=token,
-        json_body={"display_name": "  Mira  ", "bio": "GM since 2009", "locale": "pt-br", "timezone": "Europe/Berlin", "currency": "EUR"},
+        json_body={
+            "display_name": "  Mira  ",
+            "bio": "GM since 2009",
+            "locale": "pt-br",
+            "timezone": "Europe/Berlin",
+            "currency": "EUR",
+        },
     )
     assert response.status == 200, response.body
     after = response.json
@@ -155,7 +163,9 @@ def test_patch_rejects_invalid_fields_and_changes_nothing(api, token_for, body, 
 
 
 def test_patch_unknown_field_is_named(api, token_for):
-    problem = assert_problem(api.patch("/v1/me", token=token_for(), json_body={"nickname": "x"}), 422, "validation_failed")
+    problem = assert_problem(
+        api.patch("/v1/me", token=token_for(), json_body={"nickname": "x"}), 422, "validation_failed"
+    )
     assert problem["errors"] == [{"field": "nickname", "message": "unknown field"}]
 
 
@@ -179,13 +189,17 @@ def test_patch_two_megabyte_body_is_413_and_changes_nothing(api, token_for):
     token = token_for()
     before = _me(api, token)
     huge = '{"bio": "' + "a" * (2 * 1024 * 1024) + '"}'
-    problem = assert_problem(api.patch("/v1/me", token=token, body=huge, headers={"Content-Type": "application/json"}), 413)
+    problem = assert_problem(
+        api.patch("/v1/me", token=token, body=huge, headers={"Content-Type": "application/json"}), 413
+    )
     assert "limit" in problem["detail"]
     assert _me(api, token) == before
 
 
 def test_patch_other_media_type_is_415(api, token_for):
-    response = api.patch("/v1/me", token=token_for(), body="bio=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = api.patch(
+        "/v1/me", token=token_for(), body="bio=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert_problem(response, 415, "unsupported_media_type")
 
 
@@ -200,3 +214,17 @@ def test_patch_with_stale_if_match_is_412_and_changes_nothing(api, token_for):
 
 def test_patch_without_token_is_401(api):
     assert_problem(api.patch("/v1/me", json_body={"bio": "x"}), 401)
+
+
+def test_a_subject_naming_another_users_id_does_not_take_over_that_user(api):
+    from chalicelib.core import clock
+
+    # A Cognito-style user gets a fresh Sesh id...
+    victim = TEST_ISSUER.mint("5f2b-cognito-sub", now=clock.now(), name="Victim")
+    victim_profile = api.get("/v1/me", token=victim).json
+    # ...and a token whose subject is that id is another identity: it gets its own user.
+    impostor = TEST_ISSUER.mint(victim_profile["id"], now=clock.now(), name="Impostor")
+    impostor_profile = api.get("/v1/me", token=impostor).json
+    assert impostor_profile["id"] != victim_profile["id"]
+    assert impostor_profile["display_name"] == "Impostor"
+    assert api.get("/v1/me", token=victim).json == victim_profile

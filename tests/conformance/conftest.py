@@ -34,10 +34,9 @@ def ddb_client(dynamodb_local: DynamoDBLocal) -> object:
 @pytest.fixture(autouse=True)
 def fresh_table(ddb_client: object) -> Iterator[None]:
     """A new, empty table for each test."""
-    from devstack.table import create_table
-
     from chalicelib.core import clock
     from chalicelib.core.settings import get_settings
+    from devstack.table import create_table
 
     name = get_settings().table_name
     create_table(ddb_client, name)

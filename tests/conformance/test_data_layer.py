@@ -121,7 +121,9 @@ def test_idempotent_action_runs_once_and_replays():
 def test_same_key_with_another_body_is_422():
     idempotency.run_once(scope="usr_1:test", key="k-2", payload={"a": 1}, action=lambda: {"status": 201, "body": {}})
     with pytest.raises(ValidationFailed) as error:
-        idempotency.run_once(scope="usr_1:test", key="k-2", payload={"a": 2}, action=lambda: {"status": 201, "body": {}})
+        idempotency.run_once(
+            scope="usr_1:test", key="k-2", payload={"a": 2}, action=lambda: {"status": 201, "body": {}}
+        )
     assert error.value.code == "idempotency_key_reused"
 
 
@@ -156,7 +158,9 @@ def test_a_failed_action_leaves_the_key_free_to_retry():
 
     with pytest.raises(RuntimeError):
         idempotency.run_once(scope="usr_1:test", key="k-4", payload={}, action=fail)
-    assert idempotency.run_once(scope="usr_1:test", key="k-4", payload={}, action=lambda: {"status": 201, "body": 1}) == {
+    assert idempotency.run_once(
+        scope="usr_1:test", key="k-4", payload={}, action=lambda: {"status": 201, "body": 1}
+    ) == {
         "status": 201,
         "body": 1,
     }

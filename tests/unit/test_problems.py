@@ -25,4 +25,7 @@ def test_server_errors_carry_only_a_correlation_id():
 
 
 def test_custom_codes():
-    assert json.loads(NotFound("No such booking.", code="booking_not_found").to_response().body)["code"] == "booking_not_found"
+    assert (
+        json.loads(NotFound("No such booking.", code="booking_not_found").to_response().body)["code"]
+        == "booking_not_found"
+    )

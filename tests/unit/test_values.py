@@ -42,7 +42,9 @@ def test_clock_moves_and_freezes():
         clock.set_now(datetime(2030, 1, 1))
 
 
-@pytest.mark.parametrize(("raw", "normal"), [("en", "en"), ("de-at", "de-AT"), ("pt-BR", "pt-BR"), ("zh-hant-tw", "zh-Hant-TW")])
+@pytest.mark.parametrize(
+    ("raw", "normal"), [("en", "en"), ("de-at", "de-AT"), ("pt-BR", "pt-BR"), ("zh-hant-tw", "zh-Hant-TW")]
+)
 def test_locales_are_normalised(raw, normal):
     assert check_locale(raw) == normal
 

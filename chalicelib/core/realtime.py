@@ -1,0 +1,149 @@
+"""The one realtime sender: pushes server-to-client frames to websocket connections.
+
+Every package uses it, from a websocket handler or from anywhere else (HTTP routes, timers, the
+outbox), so it talks to the API Gateway management API (@connections) with its own boto3 client
+instead of Chalice's `app.websocket_api`, which is only configured inside websocket handlers.
+
+Fan-out posts in parallel with a bounded pool and short timeouts, so one slow member never holds up
+the others for long. A connection the gateway reports gone (410) is forgotten; no single dead or
+failing connection ever raises to the caller, who gets a report instead.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.core import connections
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.settings import get_settings
+
+MAX_FRAME_BYTES = 128 * 1024  # API Gateway's websocket message limit
+Frame = dict[str, Any]  # {"type": "...", "data": {...}}
+
+_endpoint_lock = threading.Lock()
+_learned_endpoint: str | None = None
+
+
+@dataclass
+class SendReport:
+    """What happened to each connection of one send."""
+
+    delivered: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"delivered": self.delivered, "gone": self.gone, "failed": self.failed}
+
+
+class FrameTooLarge(ValueError):
+    """The frame exceeds the gateway's 128 KB limit; split it or send a reference instead."""
+
+
+def frame(type_: str, data: dict[str, Any]) -> Frame:
+    return {"type": type_, "data": data}
+
+
+def learn_endpoint(domain_name: str, stage: str) -> None:
+    """Remember the management endpoint from a websocket event, for containers without the setting."""
+    global _learned_endpoint
+    with _endpoint_lock:
+        if _learned_endpoint is None:
+            _learned_endpoint = f"https://{domain_name}/{stage}"
+
+
+def _endpoint() -> str:
+    configured = get_settings().websocket_management_url
+    if configured:
+        return configured
+    if _learned_endpoint is None:
+        raise RuntimeError("set WEBSOCKET_MANAGEMENT_URL: no websocket event has told this container the endpoint")
+    return _learned_endpoint
+
+
+@lru_cache(maxsize=4)
+def _client(endpoint: str) -> Any:
+    settings = get_settings()
+    config = Config(
+        connect_timeout=2,
+        read_timeout=5,
+        retries={"max_attempts": 2, "mode": "standard"},
+        max_pool_connections=settings.realtime_max_workers,
+    )
+    return boto3.client(
+        "apigatewaymanagementapi", endpoint_url=endpoint, region_name=settings.aws_region, config=config
+    )
+
+
+def _encode(payload: Frame) -> bytes:
+    data = json.dumps(payload, separators=(",", ":"), default=str).encode()
+    if len(data) > MAX_FRAME_BYTES:
+        raise FrameTooLarge(f"frame of {len(data)} bytes exceeds {MAX_FRAME_BYTES}")
+    return data
+
+
+def _post(client: Any, connection_id: str, data: bytes) -> str:
+    """'delivered', 'gone' or 'failed' for one connection; never raises."""
+    try:
+        client.post_to_connection(ConnectionId=connection_id, Data=data)
+        return "delivered"
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "GoneException":
+            _forget(connection_id)
+            return "gone"
+        logger.warning("realtime post failed", extra={"connection_id": connection_id, "error_code": code})
+        return "failed"
+    except BotoCoreError as exc:  # timeouts, connection errors
+        logger.warning("realtime post failed", extra={"connection_id": connection_id, "error": str(exc)})
+        return "failed"
+
+
+def _forget(connection_id: str) -> None:
+    try:
+        connections.drop(connection_id)
+    except Exception:  # the TTL removes it later anyway
+        logger.exception("could not drop gone connection %s", connection_id)
+
+
+def send_to_connections(connection_ids: Iterable[str], payload: Frame) -> SendReport:
+    """Post `payload` to each connection in parallel (bounded). Raises only FrameTooLarge."""
+    ids = list(dict.fromkeys(connection_ids))
+    report = SendReport()
+    if not ids:
+        return report
+    data = _encode(payload)
+    client = _client(_endpoint())
+    workers = min(len(ids), get_settings().realtime_max_workers)
+    if workers == 1:
+        outcomes = [_post(client, ids[0], data)]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="realtime") as pool:
+            outcomes = list(pool.map(lambda cid: _post(client, cid, data), ids))
+    for connection_id, outcome in zip(ids, outcomes, strict=True):
+        getattr(report, outcome).append(connection_id)
+    metrics.add_metric(name="RealtimeDelivered", unit="Count", value=len(report.delivered))
+    if report.gone:
+        metrics.add_metric(name="RealtimeGone", unit="Count", value=len(report.gone))
+    return report
+
+
+def send_to_user(user_id: str, payload: Frame) -> SendReport:
+    """Post `payload` to every open connection of the user (none is fine: they are offline)."""
+    return send_to_connections((c.connection_id for c in connections.of_user(user_id)), payload)
+
+
+def send_to_users(user_ids: Iterable[str], payload: Frame) -> SendReport:
+    """One fan-out over all connections of several users (a conversation's members)."""
+    ids = [c.connection_id for uid in dict.fromkeys(user_ids) for c in connections.of_user(uid)]
+    return send_to_connections(ids, payload)

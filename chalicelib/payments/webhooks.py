@@ -1,0 +1,115 @@
+"""Stripe webhooks: verify the signature on the raw body, process each event id once.
+
+Events arrive late, twice and out of order. An event already processed is acknowledged and skipped;
+otherwise its handler runs (handlers are idempotent and move state only forward), then the event id
+is recorded. Unknown types are acknowledged and ignored. Capabilities register handlers by type in
+`HANDLERS` (the booking issue: payment_intent.succeeded, payment_intent.payment_failed, ...).
+
+Stripe's SDK is imported inside the functions that need it, so importing the app never loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.core import clock
+from chalicelib.core.exceptions import BadRequest
+from chalicelib.core.observability import logger
+from chalicelib.core.secrets import get_secret
+from chalicelib.core.settings import get_settings
+from chalicelib.payments.models import STRIPE_EVENT_SK, StripeEventItem, stripe_event_pk
+
+Handler = Callable[[Any], None]  # receives the verified stripe.Event
+HANDLERS: dict[str, Handler] = {}
+
+
+@dataclass(frozen=True)
+class Received:
+    event_id: str
+    event_type: str
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class ProcessedEvent:
+    event_id: str
+    event_type: str
+    object_id: str | None
+    processed_at: datetime
+
+
+def verify(payload: bytes, signature: str | None) -> Any:
+    """The event, if `signature` is Stripe's signature of exactly these bytes; else a 400."""
+    import stripe
+
+    if not signature:
+        raise BadRequest("The Stripe-Signature header is missing.", code="invalid_signature")
+    try:
+        # The SDK checks the signature's timestamp against the wall clock: it is the signer's
+        # transport time, not business time, so the movable clock must not take part.
+        return stripe.Webhook.construct_event(payload, signature, get_secret("stripe_webhook_secret"))
+    except stripe.SignatureVerificationError:
+        raise BadRequest("The Stripe signature does not match the body.", code="invalid_signature") from None
+    except ValueError:
+        raise BadRequest("The webhook body is not a Stripe event.", code="malformed_event") from None
+
+
+def _object_id(event: Any) -> str | None:
+    try:
+        value = event["data"]["object"]["id"]
+    except (KeyError, TypeError):
+        return None
+    return str(value) if value else None
+
+
+def is_processed(event_id: str) -> bool:
+    return processed_event(event_id) is not None
+
+
+def processed_event(event_id: str) -> ProcessedEvent | None:
+    try:
+        item = StripeEventItem.get(stripe_event_pk(event_id), STRIPE_EVENT_SK, consistent_read=True)
+    except StripeEventItem.DoesNotExist:
+        return None
+    return ProcessedEvent(item.event_id, item.event_type, item.object_id, item.created_at)
+
+
+def _record(event: Any) -> None:
+    now = clock.now()
+    item = StripeEventItem(
+        stripe_event_pk(event["id"]),
+        STRIPE_EVENT_SK,
+        event_id=event["id"],
+        event_type=event["type"],
+        object_id=_object_id(event),
+        stripe_created=datetime.fromtimestamp(int(event["created"]), UTC),
+        expires_at=now + timedelta(days=get_settings().stripe_event_retention_days),
+    )
+    try:
+        item.save(condition=StripeEventItem.PK.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        # A concurrent delivery of the same event recorded it first: fine, handlers are idempotent.
+
+
+def receive(payload: bytes, signature: str | None) -> Received:
+    event = verify(payload, signature)
+    event_id, event_type = str(event["id"]), str(event["type"])
+    if is_processed(event_id):
+        logger.info("stripe event already processed", extra={"event_id": event_id, "event_type": event_type})
+        return Received(event_id, event_type, duplicate=True)
+    handler = HANDLERS.get(event_type)
+    if handler is not None:
+        handler(event)
+    _record(event)
+    logger.info(
+        "stripe event processed",
+        extra={"event_id": event_id, "event_type": event_type, "handled": handler is not None},
+    )
+    return Received(event_id, event_type, duplicate=False)

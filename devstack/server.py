@@ -1,0 +1,49 @@
+"""The one ASGI app on the API port: /ws, @connections, /dev, and every other path for the Chalice app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from devstack.config import HOST, StackConfig
+from devstack.connections_api import ConnectionsApi
+from devstack.dev_routes import DevContext, DevRoutes
+from devstack.gateway_http import HttpGateway
+from devstack.gateway_ws import WebsocketGateway
+from devstack.lambda_runtime import Invoker
+from devstack.ws_registry import MAX_MESSAGE_BYTES
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def build_app(config: StackConfig, app_module: Any, dev: DevContext) -> Starlette:
+    invoker = Invoker(app_module)
+    websockets = WebsocketGateway(
+        invoker, dev.registry, idle_timeout=config.ws_idle_timeout, max_duration=config.ws_max_duration
+    )
+    routes: list[BaseRoute] = [WebSocketRoute("/ws", websockets.handle)]
+    routes += ConnectionsApi(dev.registry).routes()
+    routes += DevRoutes(dev).routes()
+    # Everything else is the API, as API Gateway would route it.
+    routes.append(Route("/{path:path}", HttpGateway(invoker).handle, methods=ALL_METHODS))
+    return Starlette(routes=routes)
+
+
+def build_server(config: StackConfig, app: Starlette) -> uvicorn.Server:
+    server_config = uvicorn.Config(
+        app,
+        host=HOST,
+        port=config.port,
+        ws="websockets-sansio",
+        ws_max_size=MAX_MESSAGE_BYTES,  # bigger inbound messages close the socket (1009), as in AWS
+        ws_ping_interval=None,  # API Gateway does not ping clients; it only answers their pings
+        lifespan="off",
+        log_level=config.log_level,
+        access_log=config.log_level in ("debug", "info"),
+        timeout_graceful_shutdown=5,
+        server_header=False,
+    )
+    return uvicorn.Server(server_config)

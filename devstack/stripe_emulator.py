@@ -1,0 +1,93 @@
+"""The Stripe emulator (localstripe), as the local stack runs it: `python -m devstack.stripe_emulator`.
+
+Differences from `localstripe` run on its own, all for a local stack that behaves:
+- it listens on 127.0.0.1 only (localstripe binds every interface);
+- its store lives in a file we choose (localstripe always uses /tmp/localstripe.pickle, which two
+  stacks on one machine would share), so data survives restarts next to DynamoDB's;
+- gaps in localstripe's API that our code uses are filled here, in `extend()` (so far: confirming a
+  PaymentIntent with a `payment_method`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import pickle
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+
+def _use_store_file(path: Path) -> None:
+    from localstripe import resources
+
+    def load(self: Any) -> None:
+        try:
+            with path.open("rb") as f:
+                old = pickle.load(f)
+        except (FileNotFoundError, EOFError, pickle.UnpicklingError):
+            return
+        self.clear()
+        self.update(old)
+
+    def dump(self: Any) -> None:
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(dict(self), f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)  # atomic: a crash never leaves half a store
+
+    resources.Store.try_load_from_disk = load  # type: ignore[method-assign]
+    resources.Store.dump_to_disk = dump  # type: ignore[method-assign]
+
+
+def extend() -> None:
+    """Fill gaps in localstripe's API that our code and tests rely on. Runs before localstripe's
+    server module is imported, as that import registers the routes from `resources.extra_apis`."""
+    from localstripe import resources
+
+    confirm_route = "/v1/payment_intents/{id}/confirm"
+    resources.extra_apis[:] = [api for api in resources.extra_apis if api[1] != confirm_route]
+    resources.extra_apis.append(("POST", confirm_route, _confirm_payment_intent))
+
+
+def _confirm_payment_intent(id: str, payment_method: str | None = None, **kwargs: Any) -> Any:
+    """POST /v1/payment_intents/{id}/confirm with `payment_method`, as Stripe allows (localstripe
+    answers 500 "Not implemented"): attach the method, then confirm as localstripe does."""
+    from localstripe.errors import UserError
+    from localstripe.resources import PaymentIntent, PaymentMethod
+
+    if payment_method is not None:
+        intent = PaymentIntent._api_retrieve(id)
+        PaymentMethod._api_retrieve(payment_method)  # 404 for an unknown method
+        if intent.status not in ("requires_payment_method", "requires_confirmation"):
+            raise UserError(400, f"PaymentIntent {id} cannot be confirmed in status {intent.status}")
+        intent.payment_method = payment_method
+        intent.latest_charge = None  # a failed earlier attempt; the new method gets a new charge
+    return PaymentIntent._api_confirm(id, **kwargs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m devstack.stripe_emulator")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--store", type=Path, required=True, help="file keeping the emulator's data")
+    parser.add_argument("--from-scratch", action="store_true")
+    args = parser.parse_args()
+
+    args.store.parent.mkdir(parents=True, exist_ok=True)
+    _use_store_file(args.store)
+    extend()
+    from localstripe import server  # imported after the store and routes are adjusted
+    from localstripe.resources import store
+
+    if args.from_scratch:
+        store.clear()
+        args.store.unlink(missing_ok=True)
+    else:
+        store.try_load_from_disk()
+    logging.basicConfig(level=logging.WARNING, format="stripe-emulator: %(message)s")
+    web.run_app(server.app, host="127.0.0.1", port=args.port, print=None, access_log=None, handle_signals=True)
+
+
+if __name__ == "__main__":
+    main()
