@@ -10,8 +10,8 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip<26.3"
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install -qq --upgrade "pip<26.3"
+	$(PY) -m pip install -qq -r requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -18,7 +18,7 @@ from chalice.app import Request
 from chalicelib.core import auth, cors
 from chalicelib.core.exceptions import InternalError, PayloadTooLarge, ProblemError
 from chalicelib.core.lazy import lazy_import
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import logger, metrics, traced
 from chalicelib.core.problems import PROBLEM_CONTENT_TYPE, code_for_status, problem_body
 
 if TYPE_CHECKING:
@@ -70,7 +70,9 @@ def http_boundary(request: Request, get_response: Callable[[Request], Response])
     logger.append_keys(request_id=correlation_id, method=request.method, path=request.path)
     try:
         _check_body_size(request)
-        response = get_response(request)
+        route = (request.context or {}).get("resourcePath", request.path)
+        with traced(f"## {request.method} {route}", request_id=correlation_id):
+            response = get_response(request)
     except ProblemError as error:
         response = error.to_response(correlation_id)
     except Exception:  # raised outside a view (routing, middleware); never leak internals
