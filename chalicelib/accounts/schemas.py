@@ -118,3 +118,12 @@ class AvatarUploadOut(BaseModel):
     key: str
     max_bytes: int
     expires_in: int
+
+
+class HostSummary(BaseModel):
+    """A host as other capabilities show them next to their listings and sessions."""
+
+    id: str
+    display_name: str
+    avatar_url: str | None
+    headline: str | None

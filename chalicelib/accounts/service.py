@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from chalicelib.accounts import schemas
@@ -187,3 +189,25 @@ def avatar_upload(principal: Principal, request: schemas.AvatarUploadIn) -> sche
         max_bytes=settings.avatar_max_bytes,
         expires_in=upload.expires_in,
     )
+
+
+def host_summaries(user_ids: Iterable[str]) -> dict[str, schemas.HostSummary]:
+    """Name, avatar and headline of each existing user among `user_ids` (one BatchGetItem per 50 users)."""
+    wanted = [u for u in dict.fromkeys(user_ids) if ids.is_id(u, "usr")]
+    keys = [(user_pk(u), sk) for u in wanted for sk in (PROFILE_SK, HOST_SK)]
+    users: dict[str, UserItem] = {}
+    headlines: dict[str, str] = {}
+    for item in BaseItem.batch_get(keys):
+        if isinstance(item, UserItem):
+            users[item.user_id] = item
+        elif isinstance(item, HostProfileItem):
+            headlines[item.user_id] = item.headline
+    return {
+        u: schemas.HostSummary(
+            id=u,
+            display_name=user.display_name,
+            avatar_url=storage.presigned_download(user.avatar_key) if user.avatar_key else None,
+            headline=headlines.get(u),
+        )
+        for u, user in users.items()
+    }

@@ -1,4 +1,4 @@
-"""Prefixed ULIDs: `usr_01J...`; sortable by creation time."""
+"""Prefixed ULIDs: `usr_01J...`; sortable by creation time. (`srs_`: a session series, `srch_`: a saved search.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ulid import ULID
 
 from chalicelib.core import clock
 
-PREFIXES = frozenset({"usr", "lst", "ses", "bkg", "wl", "cnv", "msg", "ntf", "rev", "txn", "tmr", "obx"})
+PREFIXES = frozenset({"usr", "lst", "ses", "bkg", "wl", "cnv", "msg", "ntf", "rev", "txn", "tmr", "obx", "srs", "srch"})
 _ULID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 
