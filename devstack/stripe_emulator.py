@@ -5,7 +5,7 @@ Differences from `localstripe` run on its own, all for a local stack that behave
 - its store lives in a file we choose (localstripe always uses /tmp/localstripe.pickle, which two
   stacks on one machine would share), so data survives restarts next to DynamoDB's;
 - gaps in localstripe's API that our code uses are filled here, in `extend()` (so far: confirming a
-  PaymentIntent with a `payment_method`).
+  PaymentIntent with a `payment_method`; `transfer_group` on PaymentIntents).
 """
 
 from __future__ import annotations
@@ -49,6 +49,22 @@ def extend() -> None:
     confirm_route = "/v1/payment_intents/{id}/confirm"
     resources.extra_apis[:] = [api for api in resources.extra_apis if api[1] != confirm_route]
     resources.extra_apis.append(("POST", confirm_route, _confirm_payment_intent))
+    _accept_transfer_group(resources)
+
+
+def _accept_transfer_group(resources: Any) -> None:
+    """PaymentIntents carry `transfer_group` (one per booking, for Connect transfers later);
+    localstripe refuses unknown parameters, so keep it on the object instead."""
+    original = resources.PaymentIntent.__init__
+    if getattr(original, "_sesh_transfer_group", False):
+        return
+
+    def init(self: Any, *args: Any, transfer_group: str | None = None, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.transfer_group = transfer_group
+
+    init._sesh_transfer_group = True  # type: ignore[attr-defined]
+    resources.PaymentIntent.__init__ = init
 
 
 def _confirm_payment_intent(id: str, payment_method: str | None = None, **kwargs: Any) -> Any:

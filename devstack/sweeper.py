@@ -17,7 +17,10 @@ log = logging.getLogger("devstack.sweep")
 
 
 def app_sweep() -> Callable[[], Any]:
+    from chalicelib.booking import jobs as booking_jobs
     from chalicelib.core import sweep
+
+    booking_jobs.register()  # as app.sweep_timers does: booking's timer handlers and senders
 
     # A one-second loop must stay about one second long, and a fresh database need not start by
     # reading a day of empty minutes.

@@ -100,6 +100,7 @@ class SessionItem(VersionedItem, discriminator="session"):
     capacity = NumberAttribute()
     seats_booked = NumberAttribute(default=0)
     seats_held = NumberAttribute(default=0)
+    seats_taken = NumberAttribute(null=True)  # booked + held, kept by catalog.seats for its conditions
     cancelled_at = UTCDateTimeAttribute(null=True)
 
 

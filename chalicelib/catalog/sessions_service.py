@@ -5,6 +5,8 @@ as listings' do (search_index: add before the commit, prune after).
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -79,6 +81,8 @@ def create_sessions(principal: Principal, listing_id: str, body: ss.SessionsIn) 
     except Exception:
         search_index.prune_sessions((facets, placed), (None, []))
         raise
+    for created in sessions:
+        _booking().session_scheduled(created.session_id)
     return ss.SessionsCreated(series_id=series_id, items=[views.session_out(s, listing) for s in sessions])
 
 
@@ -226,6 +230,9 @@ def update_session(
         search_index.prune_sessions((facets, after), (facets, before))
         raise
     search_index.prune_sessions((facets, before), (facets, after))
+    for old, new in changes:
+        if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
+            _booking().session_rescheduled(new.session_id)
     return ss.SessionsChanged(items=[views.session_out(new, listing) for _, new in changes])
 
 
@@ -277,6 +284,19 @@ def _cancel(listing: ListingItem, sessions: Sequence[SessionItem]) -> None:
         s.state, s.cancelled_at = domain.CANCELLED, now
     facets = service.indexed_facets(listing)
     search_index.prune_sessions((facets, _placed(sessions)), (None, []))
+    for s in sessions:
+        _booking().session_cancelled(s.session_id)
+
+
+def _booking() -> Any:
+    """The booking engine's reactions to a session's changes (bookings follow, refunds, notices).
+
+    Called after the catalog's commit; each reaction is idempotent, so a retry of the route repeats
+    it harmlessly. Imported here: booking imports the catalog's seat operations.
+    """
+    from chalicelib.booking import sessions as booking_sessions
+
+    return booking_sessions
 
 
 def cancel_session(principal: Principal, session_id: str, expected_version: int | None) -> ss.SessionOut:

@@ -1,6 +1,7 @@
 """Persistence shape of payments. Keys:
 
-- stripe event  PK=STRIPE_EVENT#<event_id>  SK=STRIPE_EVENT  → a webhook event already processed
+- stripe event     PK=STRIPE_EVENT#<event_id>  SK=STRIPE_EVENT    → a webhook event already processed
+- stripe customer  PK=USER#<usr>              SK=STRIPE_CUSTOMER → the user's Stripe Customer id
 """
 
 from __future__ import annotations
@@ -23,3 +24,16 @@ class StripeEventItem(BaseItem, discriminator="stripe_event"):
     event_type = UnicodeAttribute()
     object_id = UnicodeAttribute(null=True)
     stripe_created = UTCDateTimeAttribute()
+
+
+def customer_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+STRIPE_CUSTOMER_SK = "STRIPE_CUSTOMER"
+
+
+class StripeCustomerItem(BaseItem, discriminator="stripe_customer"):
+    """PK=USER#<usr> SK=STRIPE_CUSTOMER: the user's Stripe Customer, created on their first payment."""
+
+    customer_id = UnicodeAttribute()

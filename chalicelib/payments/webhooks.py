@@ -19,13 +19,21 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.core import clock
 from chalicelib.core.exceptions import BadRequest
+from chalicelib.core.lazy import resolve
 from chalicelib.core.observability import logger
 from chalicelib.core.secrets import get_secret
 from chalicelib.core.settings import get_settings
 from chalicelib.payments.models import STRIPE_EVENT_SK, StripeEventItem, stripe_event_pk
 
 Handler = Callable[[Any], None]  # receives the verified stripe.Event
-HANDLERS: dict[str, Handler] = {}
+# A handler, or "package.module:function" imported when its first event arrives (cold start).
+HANDLERS: dict[str, Handler | str] = {
+    "payment_intent.succeeded": "chalicelib.booking.payment_events:on_succeeded",
+    "payment_intent.payment_failed": "chalicelib.booking.payment_events:on_failed",
+    "payment_intent.canceled": "chalicelib.booking.payment_events:on_canceled",
+    "payment_intent.amount_capturable_updated": "chalicelib.booking.payment_events:on_capturable",
+    "charge.refunded": "chalicelib.booking.payment_events:on_refunded",
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,8 @@ def receive(payload: bytes, signature: str | None) -> Received:
         logger.info("stripe event already processed", extra={"event_id": event_id, "event_type": event_type})
         return Received(event_id, event_type, duplicate=True)
     handler = HANDLERS.get(event_type)
+    if isinstance(handler, str):
+        handler = HANDLERS[event_type] = resolve(handler)
     if handler is not None:
         handler(event)
     _record(event)

@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 
 from devstack.table import create_table
+from tests import stripe_support
 from tests.conftest import TEST_ISSUER
 
 
@@ -116,3 +117,17 @@ def token_for() -> Any:
         return TEST_ISSUER.mint(subject, now=clock.now(), **kwargs)
 
     return mint
+
+
+
+# The Stripe emulator for the routes that charge players: the real adapter calls it over HTTP.
+# Its port is fixed here, at import, before settings are first read.
+STRIPE_PORT = stripe_support.free_port()
+stripe_support.configure(STRIPE_PORT)
+STRIPE_WEBHOOK_SECRET = stripe_support.WEBHOOK_SECRET
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stripe_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with stripe_support.running(STRIPE_PORT, tmp_path_factory.mktemp("stripe")) as base:
+        yield base

@@ -13,9 +13,19 @@ import boto3
 import pytest
 
 from devstack.dynamodb_local import DynamoDBLocal, free_port
+from tests import stripe_support
 
 _PORT = free_port()
 os.environ["DYNAMODB_ENDPOINT_URL"] = f"http://127.0.0.1:{_PORT}"
+_STRIPE_PORT = stripe_support.free_port()
+stripe_support.configure(_STRIPE_PORT)
+
+
+@pytest.fixture(scope="session")
+def stripe_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Stripe emulator, for the tests that charge (booking); started on first use."""
+    with stripe_support.running(_STRIPE_PORT, tmp_path_factory.mktemp("stripe")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

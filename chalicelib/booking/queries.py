@@ -1,0 +1,45 @@
+"""Reading bookings: one booking, a player's bookings (upcoming or past), a session's roster."""
+
+from __future__ import annotations
+
+from chalicelib.booking import create, schemas, sessions, store, waitlist
+from chalicelib.booking.models import BookingItem, player_bookings_pk
+from chalicelib.core import clock
+from chalicelib.core.auth import Principal
+from chalicelib.core.exceptions import NotFound
+from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
+
+
+def get_booking(principal: Principal, booking_id: str) -> schemas.BookingOut:
+    return store.booking_out(store.visible_booking(principal, booking_id))
+
+
+def my_bookings(principal: Principal, query: schemas.MyBookingsQuery) -> Page:
+    """Upcoming by start (soonest first) or past (latest first); one Query on GSI1."""
+    scope = f"my-bookings:{principal.user_id}:{query.when}:{query.status or ''}"
+    now_key = clock.to_wire(clock.now())
+    key = now_key <= BookingItem.GSI1SK if query.when == "upcoming" else now_key > BookingItem.GSI1SK
+    found = BookingItem.gsi1.query(
+        player_bookings_pk(principal.user_id),
+        key,
+        filter_condition=(BookingItem.state == query.status) if query.status else None,
+        scan_index_forward=query.when == "upcoming",
+        limit=query.limit,
+        last_evaluated_key=decode_cursor(query.cursor, scope),
+    )
+    items = [store.booking_out(b) for b in found if isinstance(b, BookingItem)]
+    return Page(items, encode_cursor(found.last_evaluated_key, scope))
+
+
+def roster(principal: Principal, session_id: str) -> schemas.RosterOut:
+    session = create.load_session(session_id)
+    if principal.user_id != session.host_id and not principal.is_admin:
+        raise NotFound("No such session.")
+    return schemas.RosterOut(
+        session_id=session_id,
+        capacity=session.capacity,
+        seats_booked=session.seats_booked,
+        seats_held=session.seats_held,
+        items=[store.booking_out(b) for b in sessions.roster(session_id)],
+        waitlist=waitlist.queue_out(session_id),
+    )

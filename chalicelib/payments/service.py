@@ -1,0 +1,78 @@
+"""Charging players: the payment steps of a booking, behind functions the "Marketplace payments"
+issue extends (ledger items, fees, payouts). Booking calls these; nothing else talks to Stripe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.payments import stripe_gateway
+from chalicelib.payments.models import STRIPE_CUSTOMER_SK, StripeCustomerItem, customer_pk
+
+
+@dataclass(frozen=True)
+class Charge:
+    payment_intent_id: str
+    client_secret: str
+    amount: int
+    currency: str
+    status: str
+
+
+def customer_for(user_id: str, email: str | None) -> str:
+    """The user's Stripe Customer id, created on first use (Stripe's idempotency key and a conditional
+    put make two concurrent first payments agree on one Customer)."""
+    try:
+        return StripeCustomerItem.get(customer_pk(user_id), STRIPE_CUSTOMER_SK).customer_id
+    except StripeCustomerItem.DoesNotExist:
+        pass
+    customer_id = stripe_gateway.create_customer(user_id, email)
+    try:
+        StripeCustomerItem(customer_pk(user_id), STRIPE_CUSTOMER_SK, customer_id=customer_id).save(
+            condition=StripeCustomerItem.PK.does_not_exist()
+        )
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return StripeCustomerItem.get(customer_pk(user_id), STRIPE_CUSTOMER_SK, consistent_read=True).customer_id
+    return customer_id
+
+
+def charge_for_booking(
+    *, booking_id: str, session_id: str, user_id: str, email: str | None, amount: int, currency: str,
+    manual_capture: bool,
+) -> Charge:
+    """A PaymentIntent for the booking (manual capture: an authorization to capture on accept).
+    Repeated for the same booking, Stripe's idempotency key returns the same PaymentIntent."""
+    customer_id = customer_for(user_id, email)
+    intent = stripe_gateway.create_payment_intent(
+        booking_id=booking_id, session_id=session_id, customer_id=customer_id, amount=amount, currency=currency,
+        manual_capture=manual_capture,
+    )
+    return Charge(intent.id, intent.client_secret, intent.amount, intent.currency, intent.status)
+
+
+def capture(payment_intent_id: str, booking_id: str) -> str:
+    return stripe_gateway.capture(payment_intent_id, key=f"capture-{booking_id}").status
+
+
+def cancel_authorization(payment_intent_id: str, booking_id: str) -> str:
+    """Release an uncaptured PaymentIntent. One that can no longer be cancelled (already succeeded,
+    already cancelled) is left as it is and its status returned."""
+    current = stripe_gateway.retrieve_payment_intent(payment_intent_id)
+    if current.status in ("succeeded", "canceled"):
+        return current.status
+    return stripe_gateway.cancel(payment_intent_id, key=f"cancel-{booking_id}").status
+
+
+def refund(payment_intent_id: str, amount: int, *, reason_key: str) -> str | None:
+    """Refund `amount` of a succeeded PaymentIntent; `reason_key` names this refund (one per key)."""
+    if amount <= 0:
+        return None
+    return stripe_gateway.refund(payment_intent_id, amount, key=f"refund-{reason_key}")
+
+
+def payment_status(payment_intent_id: str) -> str:
+    return stripe_gateway.retrieve_payment_intent(payment_intent_id).status

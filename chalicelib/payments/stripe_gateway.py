@@ -1,0 +1,115 @@
+"""The Stripe adapter: the only module that imports `stripe` (inside its functions, never at import).
+
+Official SDK; `api_base` from settings (the Stripe emulator locally), the secret key from
+`core.secrets`. Every call that creates or moves money carries a Stripe idempotency key derived from
+our ids, so a retried request never charges or refunds twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.core.exceptions import DependencyUnavailable
+from chalicelib.core.observability import logger
+from chalicelib.core.secrets import get_secret
+from chalicelib.core.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    client_secret: str
+    status: str
+    amount: int
+    currency: str
+    amount_received: int
+    metadata: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _client() -> Any:
+    import stripe
+
+    base = get_settings().stripe_api_base
+    kwargs: dict[str, Any] = {"max_network_retries": 2}
+    if base:
+        kwargs["base_addresses"] = {"api": base}
+    return stripe.StripeClient(get_secret("stripe_secret_key"), **kwargs)
+
+
+def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    import stripe
+
+    try:
+        return fn(*args, **kwargs)
+    except stripe.StripeError as exc:
+        logger.warning("stripe call failed", extra={"call": what, "error": str(exc)})
+        raise DependencyUnavailable("The payment provider did not answer as expected; try again.") from exc
+
+
+def plain(obj: Any) -> dict[str, Any]:
+    """A Stripe object (or a dict) as a plain dict."""
+    data: dict[str, Any] = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    return data
+
+
+def _intent(raw: Any) -> Intent:
+    obj = plain(raw)
+    return Intent(
+        id=obj["id"],
+        client_secret=obj.get("client_secret") or "",
+        status=obj["status"],
+        amount=int(obj["amount"]),
+        currency=str(obj["currency"]),
+        amount_received=int(obj.get("amount_received") or 0),
+        metadata=dict(obj.get("metadata") or {}),
+    )
+
+
+def create_customer(user_id: str, email: str | None) -> str:
+    params: dict[str, Any] = {"metadata": {"user_id": user_id}}
+    if email:
+        params["email"] = email
+    customer = _call("customers.create", _client().v1.customers.create, params,
+                     options={"idempotency_key": f"customer-{user_id}"})
+    return str(customer["id"])
+
+
+def create_payment_intent(
+    *, booking_id: str, session_id: str, customer_id: str, amount: int, currency: str, manual_capture: bool
+) -> Intent:
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency,
+        "customer": customer_id,
+        "payment_method_types": ["card"],
+        "metadata": {"booking_id": booking_id, "session_id": session_id},
+        "transfer_group": booking_id,
+    }
+    if manual_capture:
+        params["capture_method"] = "manual"
+    created = _call("payment_intents.create", _client().v1.payment_intents.create, params,
+                    options={"idempotency_key": f"pi-{booking_id}"})
+    return _intent(created)
+
+
+def retrieve_payment_intent(intent_id: str) -> Intent:
+    return _intent(_call("payment_intents.retrieve", _client().v1.payment_intents.retrieve, intent_id))
+
+
+def capture(intent_id: str, key: str) -> Intent:
+    return _intent(_call("payment_intents.capture", _client().v1.payment_intents.capture, intent_id,
+                         options={"idempotency_key": key}))
+
+
+def cancel(intent_id: str, key: str) -> Intent:
+    return _intent(_call("payment_intents.cancel", _client().v1.payment_intents.cancel, intent_id,
+                         options={"idempotency_key": key}))
+
+
+def refund(intent_id: str, amount: int, key: str) -> str:
+    created = _call("refunds.create", _client().v1.refunds.create, {"payment_intent": intent_id, "amount": amount},
+                    options={"idempotency_key": key})
+    return str(created["id"])
