@@ -6,15 +6,23 @@ from chalice import Chalice, Rate, Response
 from chalice.app import WebsocketEvent
 
 from chalicelib.accounts.api import bp as accounts_api
+from chalicelib.booking.api import bp as booking_api
+from chalicelib.catalog.api import bp as catalog_api
+from chalicelib.catalog.discovery_api import bp as discovery_api
+from chalicelib.catalog.sessions_api import bp as sessions_api
+from chalicelib.chat.api import bp as chat_api
+from chalicelib.chat.messages_api import bp as chat_messages_api
 from chalicelib.core import auth, cors, middleware
 from chalicelib.core.docs_api import bp as docs_api
 from chalicelib.core.lazy import lazy_import
 from chalicelib.payments.api import bp as payments_api
 
 if TYPE_CHECKING:
+    from chalicelib.booking import jobs as booking_jobs
     from chalicelib.chat import websocket
     from chalicelib.core import sweep
 else:  # imported by the functions that use them, not on every cold start
+    booking_jobs = lazy_import("chalicelib.booking.jobs")
     websocket = lazy_import("chalicelib.chat.websocket")
     sweep = lazy_import("chalicelib.core.sweep")
 
@@ -26,8 +34,14 @@ auth.set_principal_resolver("chalicelib.accounts.service:principal_for")
 middleware.install(app)
 
 app.register_blueprint(accounts_api)
+app.register_blueprint(catalog_api)
+app.register_blueprint(sessions_api)
+app.register_blueprint(discovery_api)
+app.register_blueprint(chat_api)
+app.register_blueprint(chat_messages_api)
 app.register_blueprint(docs_api)
 app.register_blueprint(payments_api)
+app.register_blueprint(booking_api)
 
 
 # Websocket routes: declared on the app (Chalice does not wrap on_ws_* on a Blueprint).
@@ -52,4 +66,5 @@ cors.register_preflight_routes(app)
 # Timers and outbox (DESIGN §6): every minute, run what is due and catch up on missed minutes.
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_timers(event: object) -> None:
+    booking_jobs.register()  # the timer handlers and outbox senders of booking, known to this Lambda
     sweep.run()

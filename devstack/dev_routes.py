@@ -5,6 +5,8 @@ poke the app's own code (realtime sender, email adapter, timers) from outside.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,6 +72,55 @@ class TimerIn(_Body):
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
+class ConnectionIn(_Body):
+    connection_id: str = Field(min_length=1, max_length=128)
+    user_id: str
+
+
+class SessionRosterIn(_Body):
+    """What the booking engine tells chat: a session's chat opened, players confirmed or gone."""
+
+    session_id: str
+    host_id: str
+    title: str = "Session chat"
+    confirmed: list[str] = Field(default_factory=list)
+    cancelled: list[str] = Field(default_factory=list)
+
+
+class DynamoCalls:
+    """Counts the app's DynamoDB calls by operation (PynamoDB's pre-send signal), leaving out the
+    timer sweep's own polling, for benchmarks: GET /dev/stats/dynamodb, DELETE to reset."""
+
+    SWEEP_THREADS = ("devstack-sweep", "sweep_")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._installed = False
+
+    def install(self) -> None:
+        from pynamodb.signals import pre_dynamodb_send
+
+        if not self._installed:
+            pre_dynamodb_send.connect(self._on_send, weak=False)
+            self._installed = True
+
+    def _on_send(self, sender: object, operation_name: str, table_name: str | None, req_uuid: object) -> None:
+        if threading.current_thread().name.startswith(self.SWEEP_THREADS):
+            return
+        with self._lock:
+            self._counts[operation_name] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            counts = dict(sorted(self._counts.items()))
+        return {"total": sum(counts.values()), "by_operation": counts}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
 # -- helpers ------------------------------------------------------------------------------------
 
 
@@ -114,6 +165,8 @@ def _clock_state() -> dict[str, Any]:
 class DevRoutes:
     def __init__(self, ctx: DevContext) -> None:
         self.ctx = ctx
+        self.dynamodb_calls = DynamoCalls()
+        self.dynamodb_calls.install()
 
     def routes(self) -> list[Route]:
         return [
@@ -127,7 +180,11 @@ class DevRoutes:
             Route("/dev/clock", self.move_clock, methods=["POST"]),
             Route("/dev/realtime/send", self.realtime_send, methods=["POST"]),
             Route("/dev/connections", self.live_connections, methods=["GET"]),
+            Route("/dev/connections", self.register_connection, methods=["POST"]),
             Route("/dev/connections/{connection_id}", self.connection, methods=["GET"]),
+            Route("/dev/chat/session-roster", self.session_roster, methods=["POST"]),
+            Route("/dev/stats/dynamodb", self.dynamodb_stats, methods=["GET"]),
+            Route("/dev/stats/dynamodb", self.reset_dynamodb_stats, methods=["DELETE"]),
             Route("/dev/stripe/events/{event_id}", self.stripe_event, methods=["GET"]),
             Route("/dev/timers", self.schedule_timer, methods=["POST"]),
             Route("/dev/timers/{timer_id}", self.timer, methods=["GET"]),
@@ -257,6 +314,49 @@ class DevRoutes:
                 "expires_at": _wire(found.expires_at) if found.expires_at else None,
             }
         )
+
+    async def register_connection(self, request: Request) -> Response:
+        """A connection record with no socket behind it: as if its $disconnect never reached the app
+        (the gateway answers 410 for it, and the next send to its user cleans it up)."""
+        from chalicelib.core import connections
+
+        try:
+            body = _parse(await request.body(), ConnectionIn)
+        except BadInput as bad:
+            return bad.response
+        found = await run_in_threadpool(connections.register, body.connection_id, body.user_id)
+        return JSONResponse({"connection_id": found.connection_id, "user_id": found.user_id}, status_code=201)
+
+    async def session_roster(self, request: Request) -> Response:
+        """Drives chat's session-chat contract as the booking engine would: open the session's chat
+        (idempotent), then join the confirmed players and remove the cancelled ones."""
+        from chalicelib.chat import service as chat
+        from chalicelib.core.exceptions import ProblemError
+
+        try:
+            body = _parse(await request.body(), SessionRosterIn)
+        except BadInput as bad:
+            return bad.response
+
+        def apply() -> dict[str, Any]:
+            conversation_id = chat.open_session_chat(body.session_id, body.host_id, body.title)
+            joined = [uid for uid in body.confirmed if chat.join_session_chat(body.session_id, uid)]
+            left = [uid for uid in body.cancelled if chat.leave_session_chat(body.session_id, uid)]
+            return {"conversation_id": conversation_id, "joined": joined, "left": left}
+
+        try:
+            return JSONResponse(await run_in_threadpool(apply))
+        except ValueError as exc:
+            return problem(422, "validation_failed", str(exc))
+        except ProblemError as exc:
+            return problem(exc.status, exc.code, exc.detail)
+
+    async def dynamodb_stats(self, request: Request) -> Response:
+        return JSONResponse(self.dynamodb_calls.snapshot())
+
+    async def reset_dynamodb_stats(self, request: Request) -> Response:
+        self.dynamodb_calls.reset()
+        return Response(status_code=204)
 
     def stripe_event(self, request: Request) -> Response:
         from chalicelib.payments import webhooks

@@ -107,8 +107,62 @@ def _host_profiles(ctx: SeedContext) -> None:
             accounts.become_host(principal, profile, None)
 
 
+WAITLISTERS = tuple(
+    DemoUser(f"waitlister_{n}", f"usr_01HSESH0DEM0WA1TER00000{n:03d}", f"wait{n}@sesh.example", f"Wren {n}",
+             ("player",))
+    for n in (1, 2, 3)
+)
+
+
+def _bookings(ctx: SeedContext) -> None:
+    """A free one-shot with two bookings (one by Pat), and a full paid session (two seats) with a
+    waitlist of two. Skipped when Pat already has a booking (a restart)."""
+    from chalicelib.accounts import service as accounts
+    from chalicelib.booking import create, queries, waitlist
+    from chalicelib.booking import schemas as booking_schemas
+    from chalicelib.catalog import schemas as catalog_schemas
+    from chalicelib.catalog import service as catalog
+    from chalicelib.catalog import session_schemas, sessions_service
+    from chalicelib.core import clock
+    from chalicelib.core.auth import Claims
+
+    pat = ctx.principals[PLAYER.key]
+    if queries.my_bookings(pat, booking_schemas.MyBookingsQuery()).items:
+        return
+    for user in WAITLISTERS:
+        claims = Claims(ctx.issuer.issuer, user.user_id, user.email, user.name, frozenset(user.roles))
+        ctx.principals[user.key] = accounts.principal_for(claims)
+        ctx.tokens[user.key] = token_for(ctx.issuer, user)
+    mira = ctx.principals[GAME_MASTER.key]
+    start = (clock.now() + timedelta(days=10)).replace(hour=18, minute=0, second=0, microsecond=0, tzinfo=None)
+
+    def session_of(title: str, amount: int, capacity: int, day: int) -> str:
+        listing = catalog.create_listing(mira, catalog_schemas.ListingIn.model_validate({
+            "title": title, "category": "one_shot", "max_seats": 5, "min_players": 1,
+            "price": {"amount": amount, "currency": "usd"}, "timezone": "Europe/Berlin",
+        }))
+        catalog.change_status(mira, listing.id, "publish", None)
+        body = session_schemas.SessionsIn(start=start + timedelta(days=day), capacity=capacity)
+        return sessions_service.create_sessions(mira, listing.id, body).items[0].id
+
+    free = session_of("Mothership: a free intro one-shot", 0, 5, 0)
+    create.book(pat, free, booking_schemas.BookingIn(seats=1, note="First time playing!"))
+    create.book(ctx.principals["waitlister_3"], free, booking_schemas.BookingIn(seats=1))
+    full = session_of("Call of Cthulhu: The Haunting (sold out)", 1500, 2, 1)
+    create.book(ctx.principals["waitlister_3"], full, booking_schemas.BookingIn(seats=2))  # held, pending payment
+    for key in ("waitlister_1", "waitlister_2"):
+        waitlist.join(ctx.principals[key], full, booking_schemas.WaitlistIn(seats=1))
+
+
+def _chats(ctx: SeedContext) -> None:
+    """A direct chat (Mira and Pat) and a session chat, with a few messages (devstack/seed_chat.py)."""
+    from devstack.seed_chat import seed_chats
+
+    seed_chats(ctx.principals)
+
+
 # The order matters: each step may use what earlier ones made. Add later capabilities' data here.
-STEPS: list[Callable[[SeedContext], None]] = [_users, _host_profiles]
+STEPS: list[Callable[[SeedContext], None]] = [_users, _host_profiles, _bookings, _chats]
 
 
 def seed(issuer: Issuer) -> SeedContext:

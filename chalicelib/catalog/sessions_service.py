@@ -5,10 +5,9 @@ as listings' do (search_index: add before the commit, prune after).
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action

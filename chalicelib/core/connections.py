@@ -5,23 +5,33 @@ booking updates, notifications) and none may reach into another's models. Keys:
 
 - connection  PK=WSCONN#<connection_id>  SK=WSCONN                      → one open connection
               GSI1PK=USER#<user_id>#WSCONN  GSI1SK=<connected_at>#<id>  → a user's connections
+- user's set  PK=WSUSER#<user_id>        SK=WSUSER                      → the ids of the user's open
+              connections, so a fan-out to N users reads N/100 items with BatchGetItem instead of
+              making N Queries
 
 Items expire through the table's TTL after the gateway's maximum connection duration (2h); the
-TTL sweep is lazy, so reads also skip items whose `expires_at` has passed.
+TTL sweep is lazy, so reads also skip items whose `expires_at` has passed. A connection id left in a
+user's set by a lost `$disconnect` is removed by the first send that gets 410 Gone for it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clock
 from chalicelib.core.settings import get_settings
-from chalicelib.core.table import BaseItem
+from chalicelib.core.table import BaseItem, write_transaction
 
 SK = "WSCONN"
+USER_SK = "WSUSER"
+BATCH_GET_KEYS = 100  # DynamoDB's BatchGetItem limit
+BATCH_WORKERS = 8  # parallel BatchGetItem calls of one fan-out
 
 
 def connection_pk(connection_id: str) -> str:
@@ -32,9 +42,19 @@ def user_connections_pk(user_id: str) -> str:
     return f"USER#{user_id}#WSCONN"
 
 
+def user_set_pk(user_id: str) -> str:
+    return f"WSUSER#{user_id}"
+
+
 class ConnectionItem(BaseItem, discriminator="ws_connection"):
     connection_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
+    throttled_at = UTCDateTimeAttribute(null=True)  # see `throttle`
+
+
+class UserConnectionsItem(BaseItem, discriminator="ws_user_connections"):
+    user_id = UnicodeAttribute()
+    connection_ids = UnicodeSetAttribute(null=True)  # absent when the user has none
 
 
 @dataclass(frozen=True)
@@ -59,8 +79,10 @@ def _alive(item: ConnectionItem) -> bool:
 
 
 def register(connection_id: str, user_id: str) -> Connection:
-    """Remember a new connection of `user_id` (one PutItem)."""
+    """Remember a new connection of `user_id`: the connection and the user's set, in one
+    TransactWriteItems."""
     now = clock.now()
+    expires = now + timedelta(seconds=get_settings().ws_connection_ttl_seconds)
     item = ConnectionItem(
         connection_pk(connection_id),
         SK,
@@ -69,9 +91,23 @@ def register(connection_id: str, user_id: str) -> Connection:
         GSI1PK=user_connections_pk(user_id),
         GSI1SK=f"{clock.to_wire(now)}#{connection_id}",
         created_at=now,
-        expires_at=now + timedelta(seconds=get_settings().ws_connection_ttl_seconds),
+        expires_at=expires,
     )
-    item.save()
+    user_set = UserConnectionsItem(user_set_pk(user_id), USER_SK)
+    cls = UserConnectionsItem
+    with write_transaction() as tx:
+        tx.save(item)
+        tx.update(
+            user_set,
+            actions=[
+                cls.kind.set(cls.kind | cls),  # an upsert: the discriminator too, on first write
+                cls.user_id.set(user_id),
+                cls.created_at.set(cls.created_at | now),
+                cls.updated_at.set(now),
+                cls.connection_ids.add({connection_id}),
+                cls.expires_at.set(expires),  # the set outlives its newest connection only
+            ],
+        )
     return _out(item)
 
 
@@ -84,12 +120,77 @@ def get(connection_id: str) -> Connection | None:
     return _out(item) if _alive(item) else None
 
 
-def drop(connection_id: str) -> None:
-    """Forget a connection (disconnect, or the gateway said it is gone). Idempotent: one DeleteItem."""
-    ConnectionItem(connection_pk(connection_id), SK).delete()
+def drop(connection_id: str, user_id: str | None = None) -> None:
+    """Forget a connection (disconnect, or the gateway said it is gone). Idempotent: a DeleteItem
+    that returns the old item, then an UpdateItem taking the id out of its user's set. `user_id`
+    names the owner when the caller knows it (the record may be gone already)."""
+    table = ConnectionItem._get_connection()
+    old = table.delete_item(connection_pk(connection_id), SK, return_values="ALL_OLD").get("Attributes") or {}
+    owner = user_id or (old.get("user_id") or {}).get("S")
+    if not owner:
+        return
+    cls = UserConnectionsItem
+    try:
+        cls(user_set_pk(owner), USER_SK).update(
+            actions=[cls.connection_ids.delete({connection_id})], condition=cls.PK.exists()
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def of_user(user_id: str) -> list[Connection]:
     """The user's open connections, oldest first (one Query on GSI1; a user has a handful)."""
     items = ConnectionItem.gsi1.query(user_connections_pk(user_id))
     return [_out(item) for item in items if isinstance(item, ConnectionItem) and _alive(item)]
+
+
+def _sets(user_ids: list[str]) -> list[UserConnectionsItem]:
+    keys = [(user_set_pk(uid), USER_SK) for uid in user_ids]
+    return list(UserConnectionsItem.batch_get(keys, consistent_read=True))
+
+
+def owners_of(user_ids: Iterable[str]) -> dict[str, str]:
+    """{connection_id: user_id} over the open connections of these users.
+
+    One consistent BatchGetItem per 100 users, run in parallel (bounded): a 500-member fan-out is
+    5 calls, not 500 Queries.
+    """
+    unique = list(dict.fromkeys(user_ids))
+    chunks = [unique[i : i + BATCH_GET_KEYS] for i in range(0, len(unique), BATCH_GET_KEYS)]
+    if not chunks:
+        return {}
+    if len(chunks) == 1:
+        found = _sets(chunks[0])
+    else:
+        with ThreadPoolExecutor(max_workers=min(BATCH_WORKERS, len(chunks)), thread_name_prefix="wsconn") as pool:
+            found = [item for page in pool.map(_sets, chunks) for item in page]
+    now = clock.now()
+    owners: dict[str, str] = {}
+    for item in found:
+        if item.expires_at is not None and item.expires_at <= now:
+            continue
+        for connection_id in sorted(item.connection_ids or ()):
+            owners[connection_id] = item.user_id
+    return owners
+
+
+def throttle(connection_id: str, interval_seconds: float) -> Connection | None:
+    """The connection, if it may act now: at most once per `interval_seconds` (typing indicators).
+
+    One conditional UpdateItem: None when the connection acted too recently or is not registered.
+    """
+    now = clock.now()
+    cls = ConnectionItem
+    item = cls(connection_pk(connection_id), SK)
+    since = now - timedelta(seconds=interval_seconds)
+    try:
+        item.update(
+            actions=[cls.throttled_at.set(now)],
+            condition=cls.PK.exists() & (cls.throttled_at.does_not_exist() | (cls.throttled_at <= since)),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return _out(item) if _alive(item) else None

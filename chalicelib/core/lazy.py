@@ -14,18 +14,25 @@ from types import ModuleType
 from typing import Any
 
 
+class _LazyModule(ModuleType):
+    """Stands for a module until an attribute is first read, then imports it and delegates.
+
+    The import goes through `importlib.import_module`, whose import lock makes a first use from
+    several threads at once safe (Python 3.11's `importlib.util.LazyLoader` is not).
+    """
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)  # later reads skip this method
+        return getattr(module, attribute)
+
+
 def lazy_import(name: str) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
+    if importlib.util.find_spec(name) is None:
         raise ImportError(f"no module named {name!r}")
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    return _LazyModule(name)
 
 
 def resolve(reference: str) -> Any:

@@ -90,13 +90,13 @@ class Stack:
             self.info = wait_for(self._ready, timeout, f"the stack to answer on {self.url}/dev", interval=0.2)
         except AssertionError as exc:
             self.stop()
-            raise AssertionError(f"{exc}\n--- stack log ---\n{self.log()}") from None
+            raise AssertionError(f"{exc}\n--- stack log ---\n{self.log_tail()}") from None
         return self
 
     def _ready(self) -> dict[str, Any] | None:
         assert self.process is not None
         if self.process.poll() is not None:
-            raise AssertionError(f"the stack exited with {self.process.returncode}:\n{self.log()}")
+            raise AssertionError(f"the stack exited with {self.process.returncode}:\n{self.log_tail()}")
         try:
             response = requests.get(f"{self.url}/dev", timeout=2)
         except requests.RequestException:
@@ -105,7 +105,11 @@ class Stack:
         return info if response.ok else None
 
     def log(self) -> str:
-        return self.log_file.read_text(errors="replace")[-6000:] if self.log_file.exists() else ""
+        """The whole log of this stack (failure messages show its tail)."""
+        return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+
+    def log_tail(self, chars: int = 6000) -> str:
+        return self.log()[-chars:]
 
     def stop(self, timeout: float = 30.0) -> int | None:
         """SIGTERM, as Ctrl-C or a process manager would; the exit code, or None if never started."""
@@ -118,7 +122,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-                raise AssertionError(f"the stack did not stop within {timeout}s:\n{self.log()}") from None
+                raise AssertionError(f"the stack did not stop within {timeout}s:\n{self.log_tail()}") from None
         return self.process.returncode
 
     # -- HTTP helpers ------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_sigterm_stops_every_child_and_frees_every_port(tmp_path: Path) -> None:
         assert all(_listening(port) for port in own.ports)
     finally:
         exit_code = own.stop()
-    assert exit_code == 0, own.log()
+    assert exit_code == 0, own.log_tail()
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"left running: {alive}"
     wait_for(lambda: not any(_listening(port) for port in own.ports), 10, "every port to be free")
@@ -77,10 +77,10 @@ def test_sigint_during_startup_still_cleans_up(tmp_path: Path) -> None:
     children = wait_for(lambda: runner.children(recursive=True), 30, "the stack to start its services")
     process.send_signal(signal.SIGINT)
     try:
-        assert process.wait(30) == 0, own.log()
+        assert process.wait(30) == 0, own.log_tail()
     except subprocess.TimeoutExpired:
         process.kill()
-        pytest.fail(f"the stack did not stop on SIGINT:\n{own.log()}")
+        pytest.fail(f"the stack did not stop on SIGINT:\n{own.log_tail()}")
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"left running: {alive}"
     wait_for(lambda: not any(_listening(port) for port in own.ports), 10, "every port to be free")
