@@ -114,6 +114,13 @@ WAITLISTERS = tuple(
 )
 
 
+def _catalog(ctx: SeedContext) -> None:
+    """A browsable catalog of both verticals (devstack/seed_catalog.py); idempotent by title."""
+    from devstack.seed_catalog import seed_catalog
+
+    seed_catalog(GAME_MASTER.user_id, STUDIO.user_id)
+
+
 def _bookings(ctx: SeedContext) -> None:
     """A free one-shot with two bookings (one by Pat), and a full paid session (two seats) with a
     waitlist of two. Skipped when Pat already has a booking (a restart)."""
@@ -134,7 +141,7 @@ def _bookings(ctx: SeedContext) -> None:
         ctx.principals[user.key] = accounts.principal_for(claims)
         ctx.tokens[user.key] = token_for(ctx.issuer, user)
     mira = ctx.principals[GAME_MASTER.key]
-    start = (clock.now() + timedelta(days=10)).replace(hour=18, minute=0, second=0, microsecond=0, tzinfo=None)
+    start = (clock.now() + timedelta(days=10)).replace(hour=11, minute=0, second=0, microsecond=0, tzinfo=None)
 
     def session_of(title: str, amount: int, capacity: int, day: int) -> str:
         listing = catalog.create_listing(mira, catalog_schemas.ListingIn.model_validate({
@@ -162,7 +169,7 @@ def _chats(ctx: SeedContext) -> None:
 
 
 # The order matters: each step may use what earlier ones made. Add later capabilities' data here.
-STEPS: list[Callable[[SeedContext], None]] = [_users, _host_profiles, _bookings, _chats]
+STEPS: list[Callable[[SeedContext], None]] = [_users, _host_profiles, _catalog, _bookings, _chats]
 
 
 def seed(issuer: Issuer) -> SeedContext:

@@ -37,7 +37,7 @@ GAME_MASTER_LISTINGS: list[dict[str, Any]] = [
             "price": {"amount": 1200, "currency": "usd"}, "cancellation_policy": {"preset": "flexible"},
             "booking_mode": "approval", "timezone": "Europe/Berlin", "duration_minutes": 180,
         },
-        "sessions": [{"days": 5, "time": "20:00", "recurrence": {"frequency": "weekly", "count": 12}}],
+        "sessions": [{"days": 5, "time": "20:00", "recurrence": {"frequency": "weekly", "count": 4}}],
     },
     {
         "listing": {
@@ -48,7 +48,7 @@ GAME_MASTER_LISTINGS: list[dict[str, Any]] = [
             "safety_tools": ["x_card"], "max_seats": 6, "price": {"amount": 0, "currency": "usd"},
             "timezone": "Europe/Berlin", "duration_minutes": 120,
         },
-        "sessions": [{"days": 2, "time": "17:00", "recurrence": {"frequency": "biweekly", "count": 6}}],
+        "sessions": [{"days": 2, "time": "17:00", "recurrence": {"frequency": "biweekly", "count": 3}}],
     },
 ]
 
@@ -75,7 +75,7 @@ STUDIO_LISTINGS: list[dict[str, Any]] = [
             "price": {"amount": 6000, "currency": "usd"}, "cancellation_policy": {"preset": "flexible"},
             "timezone": "Europe/Berlin", "duration_minutes": 90,
         },
-        "sessions": [{"days": 2, "time": "11:00", "recurrence": {"frequency": "weekly", "count": 8}}],
+        "sessions": [{"days": 2, "time": "11:00", "recurrence": {"frequency": "weekly", "count": 4}}],
     },
 ]
 
