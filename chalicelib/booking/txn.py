@@ -1,7 +1,7 @@
 """Running a booking transaction: retry on TransactionConflict, and say which items' conditions failed.
 
 PynamoDB sends a TransactWrite's operations grouped by kind (condition checks, deletes, puts,
-updates), not in call order; DynamoDB's cancellation reasons follow the sent order. `failed_keys`
+updates), not in call order; DynamoDB's cancellation reasons follow the sent order. `core.table.sent_keys`
 rebuilds that order so a caller learns which item refused (the guard: already booked; the session:
 full), not merely that something did.
 """
@@ -11,13 +11,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import outbox
 from chalicelib.core.exceptions import Conflict
+from chalicelib.core.table import sent_keys
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 6
@@ -31,17 +32,6 @@ class Refused(Exception):
         self.keys = keys
 
 
-def _sent_keys(tx: TransactWrite) -> list[tuple[str, str]]:
-    ops: list[dict[str, Any]] = [
-        *tx._condition_check_items, *tx._delete_items, *tx._put_items, *tx._update_items,
-    ]
-    keys = []
-    for op in ops:
-        key = op.get("Key") or op.get("Item") or {}
-        keys.append((key["PK"]["S"], key["SK"]["S"]))
-    return keys
-
-
 def run(build: Callable[[TransactWrite], T]) -> T:
     """Build and commit a transaction (outbox messages flushed after the commit); retry whole on a
     TransactionConflict; raise Refused naming the items whose condition failed."""
@@ -50,7 +40,7 @@ def run(build: Callable[[TransactWrite], T]) -> T:
         try:
             with outbox.transaction() as tx:
                 result = build(tx)
-                sent = _sent_keys(tx)
+                sent = sent_keys(tx)
             return result
         except TransactWriteError as exc:
             reasons = exc.cancellation_reasons or []

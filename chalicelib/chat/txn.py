@@ -1,7 +1,7 @@
 """A write transaction whose items carry labels, so a cancelled one says which condition failed.
 
 DynamoDB reports cancellation reasons by position, and PynamoDB sends the items grouped by kind
-(condition checks, deletes, puts, updates), not in call order; this keeps the labels in that order.
+(condition checks, deletes, puts, updates), not in call order; `core.table.sent_keys` gives that order.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.table import BaseItem, write_transaction
+from chalicelib.core.table import BaseItem, sent_keys, write_transaction
 
 CONDITION_FAILED = "ConditionalCheckFailed"
 CONFLICT = "TransactionConflict"
@@ -21,25 +21,22 @@ CONFLICT = "TransactionConflict"
 class Transaction:
     def __init__(self) -> None:
         self.tx: TransactWrite = write_transaction()
-        self._checks: list[str] = []
-        self._deletes: list[str] = []
-        self._puts: list[str] = []
-        self._updates: list[str] = []
+        self._labels: dict[tuple[str, str], str] = {}  # one operation per item in a transaction
 
     def __len__(self) -> int:
-        return len(self._checks) + len(self._deletes) + len(self._puts) + len(self._updates)
+        return len(self._labels)
 
     def put(self, label: str, item: BaseItem, condition: Condition | None = None) -> None:
         self.tx.save(item, condition=condition)
-        self._puts.append(label)
+        self._labels[(item.PK, item.SK)] = label
 
     def update(self, label: str, item: BaseItem, actions: list[Any], condition: Condition | None = None) -> None:
         self.tx.update(item, actions=actions, condition=condition)
-        self._updates.append(label)
+        self._labels[(item.PK, item.SK)] = label
 
     def delete(self, label: str, item: BaseItem, condition: Condition | None = None) -> None:
         self.tx.delete(item, condition=condition)
-        self._deletes.append(label)
+        self._labels[(item.PK, item.SK)] = label
 
     def commit(self) -> None:
         with self.tx:
@@ -47,11 +44,10 @@ class Transaction:
 
     def reasons(self, error: TransactWriteError) -> dict[str, str]:
         """{label: reason code} of the items that cancelled the transaction."""
-        order = self._checks + self._deletes + self._puts + self._updates
         found: dict[str, str] = {}
-        for label, reason in zip(order, error.cancellation_reasons, strict=False):
+        for key, reason in zip(sent_keys(self.tx), error.cancellation_reasons or [], strict=False):
             if reason is not None:
-                found.setdefault(label, reason.code)
+                found.setdefault(self._labels[key], reason.code)
         return found
 
 

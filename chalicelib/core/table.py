@@ -113,6 +113,23 @@ def write_transaction(client_request_token: str | None = None) -> TransactWrite:
     return TransactWrite(connection=_connection(), client_request_token=client_request_token)
 
 
+def sent_keys(tx: TransactWrite) -> list[tuple[str, str]]:
+    """The (PK, SK) of each operation of `tx` in the order PynamoDB sends them: grouped by kind
+    (condition checks, deletes, puts, updates), not in call order. DynamoDB's cancellation reasons
+    follow this order, so this is how a caller learns which item refused."""
+    ops: list[dict[str, Any]] = [
+        *tx._condition_check_items,
+        *tx._delete_items,
+        *tx._put_items,
+        *tx._update_items,
+    ]
+    keys = []
+    for op in ops:
+        key = op.get("Key") or op.get("Item") or {}
+        keys.append((key["PK"]["S"], key["SK"]["S"]))
+    return keys
+
+
 @lru_cache(maxsize=1)
 def _connection() -> Connection:
     return Connection(region=_settings.aws_region, host=_settings.dynamodb_endpoint_url)
