@@ -1,7 +1,7 @@
 """What booking changes cause outside the table, written to the outbox with the change:
 
-- events for people (`booking.confirmed`, `waitlist.offered`, ...): recorded, logged; the
-  notifications issue turns them into email and push (register a sender per kind there);
+- events (`booking.confirmed`, `waitlist.offered`, ...) through `core.events`: every package that
+  subscribes in `chalicelib/subscriptions.py` hears of them (notifications, analytics, ...);
 - money steps (`payments.refund`, `payments.release`): Stripe calls with idempotency keys derived
   from the booking, retried by the sweep until they succeed.
 """
@@ -12,23 +12,16 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import outbox
-from chalicelib.core.observability import logger
+from chalicelib.core import events, outbox
 from chalicelib.payments import service as payments
 
-EVENT_KINDS = (
-    "booking.requested", "booking.confirmed", "booking.payment_failed", "booking.cancelled", "booking.declined",
-    "booking.expired", "booking.completed", "booking.no_show", "booking.rescheduled", "booking.refunded",
-    "session.cancelled", "session.rescheduled", "waitlist.joined", "waitlist.offered", "waitlist.offer_expired",
-    "waitlist.claimed",
-)
 REFUND, RELEASE = "payments.refund", "payments.release"
 CHAT_ROSTER = "chat.roster"  # a confirmed player joins the session's chat; leaves when the booking ends
 
 
 def event(tx: TransactWrite, kind: str, *, subject: str, dedupe: str, **payload: Any) -> None:
     """Tell people about a change (`subject`: the booking, entry or session it is about)."""
-    outbox.emit(tx, kind=kind, subject=subject, payload=payload, dedupe_key=f"{kind}#{dedupe}")
+    events.publish(tx, kind, subject=subject, dedupe=dedupe, **payload)
 
 
 def refund(tx: TransactWrite, *, booking_id: str, payment_intent_id: str, amount: int, reason: str) -> None:
@@ -69,10 +62,6 @@ def _send_chat_roster(message: outbox.Message) -> None:
         chat.leave_session_chat(session_id, player_id)
 
 
-def _record(message: outbox.Message) -> None:
-    logger.info("booking event", extra={"kind": message.kind, "subject": message.subject, "payload": message.payload})
-
-
 def _send_refund(message: outbox.Message) -> None:
     p = message.payload
     payments.refund(str(p["payment_intent_id"]), int(p["amount"]), reason_key=f"{p['booking_id']}-{p['reason']}")
@@ -83,8 +72,6 @@ def _send_release(message: outbox.Message) -> None:
     payments.cancel_authorization(str(p["payment_intent_id"]), str(p["booking_id"]))
 
 
-for _kind in EVENT_KINDS:
-    outbox.register_sender(_kind, _record)
 outbox.register_sender(REFUND, _send_refund, max_attempts=10)
 outbox.register_sender(RELEASE, _send_release, max_attempts=10)
 outbox.register_sender(CHAT_ROSTER, _send_chat_roster)
