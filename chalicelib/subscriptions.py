@@ -22,4 +22,12 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "waitlist.offered": (),
     "waitlist.offer_expired": (),
     "waitlist.claimed": (),
+    # payments (chalicelib/payments): payload booking_id, host_id, player_id, amount, currency (+ below)
+    "payment.charged": (),  # money received for a booking (+ payment_intent_id)
+    "payment.refunded": (),  # a refund went through (+ reason, refund_id)
+    "payout.sent": (),  # a transfer to the host (+ transfer_id); player_id absent
+    "payout.reversed": (),  # part of a transfer taken back after a late refund (+ reversal_id)
+    "dispute.opened": (),  # (+ dispute_id, reason)
+    "dispute.closed": (),  # (+ dispute_id, outcome: won | lost)
+    "payouts.status_changed": (),  # host_id, payouts_enabled only
 }
