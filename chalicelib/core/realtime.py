@@ -5,7 +5,9 @@ outbox), so it talks to the API Gateway management API (@connections) with its o
 instead of Chalice's `app.websocket_api`, which is only configured inside websocket handlers.
 
 Fan-out posts in parallel with a bounded pool (one per container, reused by every send) and short
-timeouts, so one slow member never holds up the others for long. Whose connections to post to is
+timeouts, so one slow member never holds up the others for long. Posts go through
+`management_api.ConnectionsEndpoint` (signed POSTs on kept-alive connections, cheap per post);
+tests may put a fake gateway behind the same `Poster` interface with `use_poster`. Whose connections to post to is
 read with `connections.owners_of`: one BatchGetItem per 100 users, not one Query per user. A
 connection the gateway reports gone (410) is forgotten, from its user's set too; no single dead or
 failing connection ever raises to the caller, who gets a report instead.
@@ -21,23 +23,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import boto3
-import botocore
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from chalicelib.core import connections
+from chalicelib.core.management_api import DELIVERED, GONE, ConnectionsEndpoint, Poster
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 
 MAX_FRAME_BYTES = 128 * 1024  # API Gateway's websocket message limit
-USER_AGENT = f"sesh-realtime Boto3/{boto3.__version__} Botocore/{botocore.__version__}"
 Frame = dict[str, Any]  # {"type": "...", "data": {...}}
 
 _endpoint_lock = threading.Lock()
 _learned_endpoint: str | None = None
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
+_poster_override: Poster | None = None
 
 
 @dataclass
@@ -78,20 +76,18 @@ def _endpoint() -> str:
 
 
 @lru_cache(maxsize=4)
-def _client(endpoint: str) -> Any:
-    settings = get_settings()
-    config = Config(
-        connect_timeout=2,
-        read_timeout=5,
-        retries={"max_attempts": 2, "mode": "standard"},
-        max_pool_connections=settings.realtime_max_workers,
-        # A fixed User-Agent: botocore otherwise rebuilds it for every request, about a third of a
-        # post's CPU time, which a 500-connection fan-out pays 500 times.
-        user_agent=USER_AGENT,
-    )
-    return boto3.client(
-        "apigatewaymanagementapi", endpoint_url=endpoint, region_name=settings.aws_region, config=config
-    )
+def _endpoint_poster(endpoint: str) -> Poster:
+    return ConnectionsEndpoint(endpoint, get_settings().aws_region)
+
+
+def use_poster(poster: Poster | None) -> None:
+    """Post through `poster` instead of the gateway (a fake gateway in tests); None: the gateway again."""
+    global _poster_override
+    _poster_override = poster
+
+
+def _poster() -> Poster:
+    return _poster_override or _endpoint_poster(_endpoint())
 
 
 def _encode(payload: Frame) -> bytes:
@@ -101,21 +97,14 @@ def _encode(payload: Frame) -> bytes:
     return data
 
 
-def _post(client: Any, connection_id: str, data: bytes, owner: str | None) -> str:
+def _post(poster: Poster, connection_id: str, data: bytes, owner: str | None) -> str:
     """'delivered', 'gone' or 'failed' for one connection; never raises."""
-    try:
-        client.post_to_connection(ConnectionId=connection_id, Data=data)
-        return "delivered"
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "GoneException":
-            _forget(connection_id, owner)
-            return "gone"
-        logger.warning("realtime post failed", extra={"connection_id": connection_id, "error_code": code})
-        return "failed"
-    except BotoCoreError as exc:  # timeouts, connection errors
-        logger.warning("realtime post failed", extra={"connection_id": connection_id, "error": str(exc)})
-        return "failed"
+    outcome, detail = poster.post(connection_id, data)
+    if outcome == GONE:
+        _forget(connection_id, owner)
+    elif outcome != DELIVERED:
+        logger.warning("realtime post failed", extra={"connection_id": connection_id, "error": detail})
+    return outcome
 
 
 def _forget(connection_id: str, owner: str | None) -> None:
@@ -147,12 +136,12 @@ def send_to_connections(
     if not ids:
         return report
     data = _encode(payload)
-    client = _client(_endpoint())
+    poster = _poster()
     known = owners or {}
     if len(ids) == 1:
-        outcomes = [_post(client, ids[0], data, known.get(ids[0]))]
+        outcomes = [_post(poster, ids[0], data, known.get(ids[0]))]
     else:
-        outcomes = list(_executor().map(lambda cid: _post(client, cid, data, known.get(cid)), ids))
+        outcomes = list(_executor().map(lambda cid: _post(poster, cid, data, known.get(cid)), ids))
     for connection_id, outcome in zip(ids, outcomes, strict=True):
         getattr(report, outcome).append(connection_id)
     metrics.add_metric(name="RealtimeDelivered", unit="Count", value=len(report.delivered))

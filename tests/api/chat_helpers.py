@@ -1,14 +1,13 @@
 """Helpers of the chat API tests: users, conversations and messages through the routes, and the
-frames moto's @connections API received."""
+frames the (fake) websocket gateway received."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
-from urllib.parse import quote
 
+from tests import fake_gateway
 from tests.api.conftest import Api
 
 _client_ids = count(1)
@@ -63,25 +62,12 @@ def history(api: Api, user: User, conversation_id: str, query: str = "") -> dict
     return page
 
 
-# -- frames posted through moto's @connections API ------------------------------------------------
+# -- frames posted to the fake gateway (tests/fake_gateway.py) -----------------------------------
 
 
 def posted_frames(connection_id: str) -> list[dict[str, Any]]:
-    """Every frame the app posted to `connection_id` (moto keeps their bytes, concatenated)."""
-    from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
-    from moto.core import DEFAULT_ACCOUNT_ID
-
-    backend = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    key = quote(connection_id, safe="")  # moto keeps the id as it appears in the URL
-    if key not in backend.connections:
-        return []
-    data = backend.connections[key].data.decode()
-    decoder = json.JSONDecoder()
-    frames, position = [], 0
-    while position < len(data):
-        frame, position = decoder.raw_decode(data, position)
-        frames.append(frame)
-    return frames
+    """Every frame the app posted to `connection_id`, in order."""
+    return fake_gateway.installed().frames(connection_id)
 
 
 def frames_of(connection_id: str, type_: str) -> list[dict[str, Any]]:

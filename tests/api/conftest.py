@@ -16,8 +16,9 @@ import pytest
 from moto import mock_aws
 
 from devstack.table import create_table
-from tests import stripe_support
+from tests import fake_gateway, stripe_support
 from tests.conftest import TEST_ISSUER
+from tests.fake_gateway import FakeGateway
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +43,13 @@ def fresh_backend(aws: None) -> Iterator[None]:
         s3.delete_object(Bucket=settings.uploads_bucket, Key=obj["Key"])
     s3.delete_bucket(Bucket=settings.uploads_bucket)
     clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def gateway() -> Iterator[FakeGateway]:
+    """The websocket gateway the app posts frames to (a fake: the API tier has no sockets)."""
+    yield fake_gateway.install()
+    fake_gateway.uninstall()
 
 
 @dataclass
