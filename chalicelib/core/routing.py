@@ -2,7 +2,8 @@
 
 Every route declares a `RouteDoc` (summary, auth, schemas) next to its path, which the OpenAPI
 generator reads. Every exception a view raises that is not already a `ProblemError` is logged with
-its traceback and becomes a 500 problem carrying only a correlation id.
+its traceback and becomes a problem: a 503 with Retry-After when a dependency failed (throttled,
+down, too slow), else a 500 carrying only a correlation id.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.core.dependency_errors import as_unavailable
 from chalicelib.core.exceptions import InternalError, ProblemError
 from chalicelib.core.observability import logger
 from chalicelib.core.openapi_docs import ROUTE_DOCS, RouteDoc
@@ -25,7 +27,11 @@ def _problem_boundary(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except ProblemError:
             raise
-        except Exception:
+        except Exception as error:
+            unavailable = as_unavailable(error)
+            if unavailable is not None:
+                logger.warning("dependency unavailable in %s", view.__qualname__, exc_info=True)
+                raise unavailable from None
             logger.exception("unhandled error in %s", view.__qualname__)
             raise InternalError("Something went wrong on our side.") from None
 
