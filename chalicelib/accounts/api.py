@@ -76,6 +76,7 @@ def put_host_profile() -> Response:
         response=S + "AvatarUploadOut",
         status=201,
         errors=(400, 415, 422),
+        rate_limit="upload",
         tags=TAGS,
     ),
 )

@@ -50,7 +50,7 @@ def _once(operation: str, status: int, payload: Any, action: Callable[[], BaseMo
     "Book seats: confirmed at once (free), pending payment (paid: pay with `payment.client_secret` within "
     "15 minutes) or requested (the host approves); 409 session_full says whether the waitlist is open",
     request=S + "BookingIn", response=S + "BookingCreated", status=201, errors=(400, 404, 409, 415, 422, 503),
-    idempotent=True, tags=TAGS))
+    idempotent=True, rate_limit="booking", tags=TAGS))
 def create_booking(session_id: str) -> Response:
     request = bp.current_request
     principal = authenticate(request)
@@ -131,7 +131,7 @@ def session_roster(session_id: str) -> Response:
 @bp.route("/v1/sessions/{session_id}/waitlist", methods=["POST"], doc=RouteDoc(
     "Join a full session's waitlist; a freed seat is offered to the head of the queue",
     request=S + "WaitlistIn", response=S + "WaitlistEntryOut", status=201, errors=(400, 404, 409, 415, 422),
-    tags=WL_TAGS))
+    rate_limit="booking", tags=WL_TAGS))
 def join_waitlist(session_id: str) -> Response:
     request = bp.current_request
     principal = authenticate(request)
@@ -161,7 +161,8 @@ def my_waitlist() -> Response:
 
 @bp.route("/v1/waitlist/{entry_id}/claim", methods=["POST"], doc=RouteDoc(
     "Claim the seat a waitlist offer holds for you: it becomes your booking (paid: pay as for a booking)",
-    response=S + "BookingCreated", status=201, errors=(404, 409, 503), idempotent=True, tags=WL_TAGS))
+    response=S + "BookingCreated", status=201, errors=(404, 409, 503), idempotent=True,
+    rate_limit="booking", tags=WL_TAGS))
 def claim_offer(entry_id: str) -> Response:
     principal = authenticate(bp.current_request)
     return _once(f"claim:{entry_id}", 201, {}, lambda: waitlist.claim(principal, entry_id))

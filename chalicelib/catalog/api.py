@@ -112,7 +112,8 @@ def archive_listing(listing_id: str) -> Response:
 
 @bp.route("/v1/listings/{listing_id}/images", methods=["POST"], doc=RouteDoc(
     "A presigned S3 POST for a listing image (max 5 MB); then PATCH the listing's images with its key",
-    request=S + "ImageUploadIn", response=S + "ImageUploadOut", status=201, errors=(403, 404), tags=TAGS))
+    request=S + "ImageUploadIn", response=S + "ImageUploadOut", status=201, errors=(403, 404), rate_limit="upload",
+    tags=TAGS))
 def create_image_upload(listing_id: str) -> Response:
     request = bp.current_request
     principal = authenticate(request)

@@ -31,7 +31,7 @@ PAGE = "chalicelib.core.pagination:PageQuery"
 
 @bp.route("/v1/sessions", methods=["GET"], doc=RouteDoc(
     "Find upcoming sessions: filters combine; sorted by start (default) or price", auth="optional",
-    query=S + "SearchQuery", response=S + "SessionPage", errors=(400,), tags=TAGS))
+    query=S + "SearchQuery", response=S + "SessionPage", errors=(400,), rate_limit="search", tags=TAGS))
 def search_sessions() -> Response:
     request = bp.current_request
     optional_principal(request)
@@ -40,7 +40,8 @@ def search_sessions() -> Response:
 
 @bp.route("/v1/listings", methods=["GET"], doc=RouteDoc(
     "Find listings with a matching upcoming session, each at its first one; by start (default) or price",
-    auth="optional", query=S + "SearchQuery", response=S + "ListingPage", errors=(400,), tags=TAGS))
+    auth="optional", query=S + "SearchQuery", response=S + "ListingPage", errors=(400,),
+    rate_limit="search", tags=TAGS))
 def search_listings() -> Response:
     request = bp.current_request
     optional_principal(request)

@@ -5,12 +5,13 @@ pass the time in.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from chalicelib.core.windows import fixed_window
 
 MAX_MEMBERS = 500
 MAX_BODY_CHARS = 4000
@@ -123,10 +124,9 @@ def direct_pair(a: str, b: str) -> tuple[str, str]:
 # -- rate limit ----------------------------------------------------------------------------------
 
 
-def rate_window(now_epoch: float, window_seconds: int = RATE_WINDOW_SECONDS) -> tuple[int, int]:
-    """(start of the fixed window holding `now`, seconds until it ends — Retry-After, at least 1)."""
-    start = int(now_epoch // window_seconds) * window_seconds
-    return start, max(1, math.ceil(start + window_seconds - now_epoch))
+def rate_window(now_epoch: float) -> tuple[int, int]:
+    """The message-rate window holding `now` and the seconds until it ends."""
+    return fixed_window(now_epoch, RATE_WINDOW_SECONDS)
 
 
 # -- search words --------------------------------------------------------------------------------

@@ -217,6 +217,7 @@ def mark_conversation_read(conversation_id: str) -> Response:
         response=S + "AttachmentUploadOut",
         status=201,
         errors=(404,),
+        rate_limit="upload",
         tags=TAGS,
     ),
 )

@@ -45,6 +45,7 @@ _WHY = {
     422: "Some input is not valid; `errors` names each field.",
     429: "Too many requests; wait `Retry-After` seconds.",
     500: "Something failed on our side; quote `correlation_id` when reporting it.",
+    503: "A service we depend on is busy or unreachable; nothing was changed. Retry after `Retry-After` seconds.",
 }
 
 
@@ -133,13 +134,15 @@ def _problem_response(status: int, doc: RouteDoc, problem: str) -> dict[str, Any
     else:
         why = _WHY.get(status, HTTPStatus(status).phrase)
     response: dict[str, Any] = {"description": why, "content": {PROBLEM_CONTENT_TYPE: {"schema": _ref(problem)}}}
-    if status == 429:
+    if status in (429, 503):
         response["headers"] = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
     return response
 
 
 def _error_statuses(doc: RouteDoc) -> set[int]:
-    statuses = set(doc.errors) | {500}
+    statuses = set(doc.errors) | {500, 503}
+    if doc.rate_limit:
+        statuses.add(429)
     if doc.auth in ("required", "optional"):
         statuses.add(401)
     if doc.request is not None:

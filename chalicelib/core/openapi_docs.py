@@ -31,6 +31,7 @@ class RouteDoc:
     extra_responses: dict[int, str] = field(default_factory=dict)
     idempotent: bool = False  # accepts Idempotency-Key (core.idempotency)
     if_match: bool = False  # accepts If-Match with the version the client read (core.http.if_match_version)
+    rate_limit: str | None = None  # a limit of core.rate_limit, checked before the view (429 + Retry-After)
 
 
     @property

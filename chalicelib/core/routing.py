@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.core.dependency_errors import as_unavailable
 from chalicelib.core.exceptions import InternalError, ProblemError
+from chalicelib.core.lazy import lazy_import
 from chalicelib.core.observability import logger
 from chalicelib.core.openapi_docs import ROUTE_DOCS, RouteDoc
 
+if TYPE_CHECKING:
+    from chalicelib.core import rate_limit
+else:  # PynamoDB and settings load with the first rate-limited request (cold start)
+    rate_limit = lazy_import("chalicelib.core.rate_limit")
 
-def _problem_boundary(view: Callable[..., Any]) -> Callable[..., Any]:
+
+def _problem_boundary(view: Callable[..., Any], blueprint: Blueprint, doc: RouteDoc) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            if doc.rate_limit:
+                rate_limit.check(doc.rate_limit, blueprint.current_request)
             return view(*args, **kwargs)
         except ProblemError:
             raise
@@ -46,7 +54,7 @@ class ApiBlueprint(Blueprint):
         register = super().route(path, **kwargs)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            wrapped = _problem_boundary(view)
+            wrapped = _problem_boundary(view, self, doc)
             ROUTE_DOCS[wrapped] = doc
             register(wrapped)
             return view

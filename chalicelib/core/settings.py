@@ -8,6 +8,12 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "booking": (20, 60),  # bookings, waitlist joins and claims
+    "upload": (30, 60),  # presigned uploads: avatars, listing images, attachments
+    "search": (120, 60),  # public search of sessions and listings
+}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -32,6 +38,10 @@ class Settings(BaseSettings):
 
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()  # comma-separated in the environment
     max_body_bytes: int = 1024 * 1024
+    # Rate limits of the costly routes (core.rate_limit): name -> (requests, per seconds), per user,
+    # or per IP without a token. JSON in the environment, e.g. RATE_LIMITS='{"search": [600, 60]}'
+    # (names left out keep their defaults).
+    rate_limits: dict[str, tuple[int, int]] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
 
     # Secrets: taken from the environment when set (tests, local stack), otherwise from SSM
     # Parameter Store under /sesh/<stage>/<name>.
@@ -60,6 +70,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(o.strip() for o in value.split(",") if o.strip())
         return value
+
+    @field_validator("rate_limits", mode="after")
+    @classmethod
+    def _with_default_limits(cls, value: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+        merged = {**DEFAULT_RATE_LIMITS, **value}
+        if any(requests < 1 or seconds < 1 for requests, seconds in merged.values()):
+            raise ValueError("rate limits need at least 1 request per at least 1 second")
+        return merged
 
     @property
     def effective_jwks_url(self) -> str:
