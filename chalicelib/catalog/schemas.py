@@ -19,23 +19,31 @@ Seats = Annotated[int, Field(ge=1, le=1000)]
 Minutes = Annotated[int, Field(ge=15, le=24 * 60)]
 ImageKey = Annotated[str, StringConstraints(max_length=300)]
 MAX_DESCRIPTION_CHARS = 5000
+MAX_TERM_CHARS = 60  # taxonomy ids (categories, game systems, tools, ...)
 
 
 def _term(kind: str) -> AfterValidator:
     return AfterValidator(lambda v: taxonomy.check(kind, v))
 
 
+_TERM = StringConstraints(max_length=MAX_TERM_CHARS)
+
+
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-CategoryId = Annotated[str, _term("category")]
-GameSystemId = Annotated[str, _term("game_system")]
-ToolId = Annotated[str, _term("tool")]
-SafetyToolId = Annotated[str, _term("safety_tool")]
-LevelId = Annotated[str, _term("experience_level")]
-AgeRatingId = Annotated[str, _term("age_rating")]
-Tags = Annotated[list[str], AfterValidator(domain.normalise_tags)]
+CategoryId = Annotated[str, _TERM, _term("category")]
+GameSystemId = Annotated[str, _TERM, _term("game_system")]
+ToolId = Annotated[str, _TERM, _term("tool")]
+SafetyToolId = Annotated[str, _TERM, _term("safety_tool")]
+LevelId = Annotated[str, _TERM, _term("experience_level")]
+AgeRatingId = Annotated[str, _TERM, _term("age_rating")]
+Tags = Annotated[
+    list[Annotated[str, StringConstraints(max_length=domain.MAX_TAG_CHARS * 2)]],  # normalised to MAX_TAG_CHARS
+    Field(max_length=domain.MAX_TAGS * 2),  # duplicates are folded, then MAX_TAGS applies
+    AfterValidator(domain.normalise_tags),
+]
 
 
 class _Strict(BaseModel):

@@ -52,7 +52,7 @@ class SearchFilters(BaseModel):
         default=None, description="Words that must all be in the title (case and accents ignored)."
     )
     category: CategoryId | None = None
-    tags: Annotated[str, AfterValidator(_tags)] | None = Field(
+    tags: Annotated[str, StringConstraints(max_length=400), AfterValidator(_tags)] | None = Field(
         default=None, description="Comma-separated; results have all of them (at most 10)."
     )
     game_system: GameSystemId | None = None
@@ -69,11 +69,11 @@ class SearchFilters(BaseModel):
     starts_before: datetime | None = Field(default=None, validate_default=True)
     has_free_seats: bool = False
     mode: Literal["online", "in_person"] | None = None
-    near: Annotated[str, AfterValidator(_near)] | None = Field(
+    near: Annotated[str, StringConstraints(max_length=60), AfterValidator(_near)] | None = Field(
         default=None, description="'lat,lon': in-person sessions within radius_km of this point."
     )
     radius_km: float = Field(default=25.0, gt=0, le=geo.MAX_RADIUS_KM)
-    host: Annotated[str, AfterValidator(_host)] | None = None
+    host: Annotated[str, StringConstraints(max_length=40), AfterValidator(_host)] | None = None
 
     @field_validator("price_max")
     @classmethod

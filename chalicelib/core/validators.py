@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
 
@@ -56,6 +56,7 @@ def check_currency(value: str) -> str:
     return code
 
 
-Locale = Annotated[str, AfterValidator(check_locale)]
-Timezone = Annotated[str, AfterValidator(check_timezone)]
-Currency = Annotated[str, AfterValidator(check_currency)]
+# The length bounds refuse oversized input before the lookups run (and show in the OpenAPI).
+Locale = Annotated[str, StringConstraints(max_length=35), AfterValidator(check_locale)]
+Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(check_timezone)]
+Currency = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(check_currency)]

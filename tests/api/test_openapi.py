@@ -174,3 +174,49 @@ def test_docs_page_is_html_pointing_at_the_document(client: Client) -> None:
     assert urljoin("https://x.test/api/v1/docs", spec_url.group(1)) == "https://x.test/api/v1/openapi.json"
     script = re.search(r'<script src="(https://[^"]+redoc[^"]+)" integrity="sha384-[^"]+"', html)
     assert script is not None
+
+
+def _unbounded(schema: dict[str, Any], components: dict[str, Any], where: str, seen: set[str]) -> list[str]:
+    """Paths of strings without maxLength/enum/format/pattern and arrays without maxItems in `schema`."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        return _unbounded(components[name], components, where, seen | {name})
+    found: list[str] = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            found += _unbounded(option, components, where, seen)
+    kind = schema.get("type")
+    if kind == "string" and not {"maxLength", "enum", "const", "format", "pattern"} & schema.keys():
+        found.append(where)
+    if kind == "array":
+        if "maxItems" not in schema:
+            found.append(where)
+        found += _unbounded(schema.get("items", {}), components, where + "[]", seen)
+    for name, prop in schema.get("properties", {}).items():
+        found += _unbounded(prop, components, f"{where}.{name}", seen)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        if "maxProperties" not in schema:
+            found.append(where + "{}")
+        found += _unbounded(extra, components, where + "{}", seen)
+    return found
+
+
+def test_every_request_string_and_list_is_bounded(document: dict[str, Any]) -> None:
+    """What a client sends is bounded field by field (docs/LIMITS.md), not only by the body size."""
+    components = document["components"]["schemas"]
+    unbounded = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in HTTP_METHODS:
+                continue
+            where = f"{method.upper()} {path}"
+            for param in operation.get("parameters", []):
+                if param["in"] == "query":
+                    unbounded += _unbounded(param["schema"], components, f"{where} ?{param['name']}", set())
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                unbounded += _unbounded(body["schema"], components, f"{where} body", set())
+    assert unbounded == []

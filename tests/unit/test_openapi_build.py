@@ -80,7 +80,7 @@ def test_request_response_path_and_query_are_documented() -> None:
         "$ref": "#/components/schemas/Booking"
     }
     # listed errors, body errors, 401 for a token, and 500 always
-    assert set(create["responses"]) == {"201", "400", "401", "404", "409", "413", "415", "422", "500"}
+    assert set(create["responses"]) == {"201", "400", "401", "404", "409", "413", "415", "422", "500", "503"}
     assert all(
         create["responses"][s]["content"]["application/problem+json"]["schema"] == PROBLEM for s in ("404", "500")
     )
@@ -116,13 +116,13 @@ def test_security_and_headers_follow_the_route_doc() -> None:
     assert "412" in paths["/v1/b"]["patch"]["responses"]
     assert paths["/v1/a"]["post"]["security"] == [{"bearerAuth": []}]
     assert paths["/v1/c"]["get"]["security"] == []
-    assert set(paths["/v1/c"]["get"]["responses"]) == {"200", "500"}
+    assert set(paths["/v1/c"]["get"]["responses"]) == {"200", "500", "503"}
 
     hook = paths["/v1/hooks"]["post"]
     assert hook["security"] == []
     assert hook["parameters"][0]["name"] == "Stripe-Signature" and hook["parameters"][0]["required"] is True
     assert hook["responses"]["204"] == {"description": "No Content"}
-    assert set(hook["responses"]) == {"204", "400", "500"}
+    assert set(hook["responses"]) == {"204", "400", "500", "503"}
 
 
 def test_models_with_the_same_name_get_distinct_components() -> None:
