@@ -114,7 +114,7 @@ def api(aws: None) -> Iterator[Api]:
         yield Api(client)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def token_for() -> Any:
     """`token_for("usr_...", roles=("player", "host"))` → a valid bearer token for that user."""
     from chalicelib.core import clock, ids

@@ -1,0 +1,240 @@
+"""Who may call what: every route of the OpenAPI document, called as anonymous, as a stranger, as the
+owner of what it names, as the host of another listing and as an admin, with ids that exist.
+
+A caller in a row's `allowed` set must get past authorization (any answer but 401/403/404: a 409 or
+422 from the state or the body is fine); every other caller gets 401 (anonymous), 403 or 404, as a
+problem, never a 2xx. A route missing from ROWS fails `test_every_route_is_in_the_matrix`, so a new
+route cannot ship without saying who may call it.
+
+The world: host H publishes listing L with sessions S (bookable, capacity 5) and F (full, capacity 1,
+booked by another player); player P books S, waits on F's waitlist, favorites L, saves a search,
+and owns a group chat with H in it holding P's message M; host O has a listing of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.core import clock
+from devstack.table import create_table
+from tests.api.booking_helpers import FREE, book, listing_with_sessions, player
+from tests.api.catalog_helpers import LISTING, NOW, add_sessions, create_listing, make_host
+
+ANON, STRANGER, OWNER, OTHER_HOST, ADMIN = "anonymous", "stranger", "owner", "other_host", "admin"
+CALLERS = (ANON, STRANGER, OTHER_HOST, ADMIN, OWNER)  # the owner last: their call may change the world
+EVERYONE = frozenset(CALLERS)
+SIGNED_IN = EVERYONE - {ANON}
+OWNER_ADMIN = frozenset({OWNER, ADMIN})
+ONLY_OWNER = frozenset({OWNER})
+NOBODY: frozenset[str] = frozenset()
+
+
+@dataclass
+class World:
+    ids: dict[str, str]
+    tokens: dict[str, dict[str, str | None]]  # owner kind ("player" | "host") -> caller -> token
+
+    def token(self, owner: str, caller: str) -> str | None:
+        return self.tokens[owner][caller]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    allowed: frozenset[str]
+    owner: str = "player"  # whose resource the ids name: "player" (P) or "host" (H)
+    body: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
+    denied: frozenset[int] = field(default_factory=lambda: frozenset({401, 403, 404}))
+    fresh: bool = False  # an allowed call changes what later rows rely on: this row gets a world of its own
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_backend(aws: None) -> Iterator[None]:
+    """One table for the module (this overrides the per-test one): each world is made of new ids, so
+    rows share a world, or build their own, without tearing the table down in between."""
+    from chalicelib.core.settings import get_settings
+
+    settings = get_settings()
+    dynamodb = boto3.client("dynamodb", region_name=settings.aws_region)
+    s3 = boto3.client("s3", region_name=settings.aws_region)
+    create_table(dynamodb, settings.table_name)
+    s3.create_bucket(Bucket=settings.uploads_bucket)
+    clock.freeze(NOW)
+    yield
+    clock.reset()
+    dynamodb.delete_table(TableName=settings.table_name)
+    for obj in s3.list_objects_v2(Bucket=settings.uploads_bucket).get("Contents", []):
+        s3.delete_object(Bucket=settings.uploads_bucket, Key=obj["Key"])
+    s3.delete_bucket(Bucket=settings.uploads_bucket)
+
+
+@pytest.fixture(scope="module")
+def shared_world(api: Any, token_for: Any) -> World:
+    return _world(api, token_for)
+
+
+def _world(api: Any, token_for: Any) -> World:
+    setup = listing_with_sessions(api, token_for, capacity=5, **FREE)
+    host_token, host_id = setup.host_token, setup.host_id
+    full = add_sessions(api, host_token, setup.listing["id"], start="2026-02-08T19:00:00", capacity=1)["items"][0]
+    p_token, p_id = player(api, token_for)
+    q_token, _ = player(api, token_for)
+    booking = book(api, p_token, setup.session_id)
+    assert booking.status == 201, booking.body
+    assert book(api, q_token, full["id"]).status == 201
+    entry = api.post(f"/v1/sessions/{full['id']}/waitlist", token=p_token, json_body={"seats": 1})
+    assert entry.status == 201, entry.body
+    assert api.put(f"/v1/me/favorites/{setup.listing['id']}", token=p_token).status == 204
+    search = api.post("/v1/me/saved-searches", token=p_token, json_body={"name": "Horror", "filters": {"q": "horror"}})
+    assert search.status == 201, search.body
+    conversation = api.post("/v1/conversations", token=p_token,
+                            json_body={"type": "group", "name": "Table", "member_ids": [host_id]})
+    assert conversation.status == 201, conversation.body
+    cid = conversation.json["id"]
+    message = api.post(f"/v1/conversations/{cid}/messages", token=p_token, json_body={"body": "Hello"})
+    assert message.status == 201, message.body
+    report = api.post(f"/v1/conversations/{cid}/messages/{message.json['id']}/reports", token=host_token,
+                      json_body={"reason": "spam"})
+    assert report.status in (200, 201, 204), report.body
+    other_token, _ = make_host(api, token_for)
+    create_listing(api, other_token)
+    stranger_token, stranger_id = player(api, token_for)
+    admin_token = token_for(roles=("player", "admin"))
+    callers = {ANON: None, STRANGER: stranger_token, OTHER_HOST: other_token, ADMIN: admin_token}
+    ids = {
+        "listing_id": setup.listing["id"], "session_id": setup.session_id, "full_session_id": full["id"],
+        "booking_id": booking.json["id"], "entry_id": entry.json["id"], "search_id": search.json["id"],
+        "conversation_id": cid, "message_id": message.json["id"], "player_id": p_id, "host_id": host_id,
+        "stranger_id": stranger_id,
+    }
+    return World(ids, {"player": {**callers, OWNER: p_token}, "host": {**callers, OWNER: host_token}})
+
+
+C = "/v1/conversations/{conversation_id}"
+M = C + "/messages/{message_id}"
+ROWS: list[Row] = [
+    # meta and public reads
+    Row("GET", "/v1/openapi.json", EVERYONE),
+    Row("GET", "/v1/docs", EVERYONE),
+    Row("GET", "/v1/categories", EVERYONE),
+    Row("GET", "/v1/sessions", EVERYONE),
+    Row("GET", "/v1/listings", EVERYONE),
+    Row("GET", "/v1/listings/{listing_id}", EVERYONE, owner="host"),
+    Row("GET", "/v1/listings/{listing_id}/sessions", EVERYONE, owner="host"),
+    Row("GET", "/v1/listings/{listing_id}/calendar.ics", EVERYONE, owner="host"),
+    Row("GET", "/v1/sessions/{session_id}", EVERYONE, owner="host"),
+    Row("GET", "/v1/users/{host_id}", EVERYONE, owner="host"),
+    Row("GET", "/v1/users/{host_id}/listings", EVERYONE, owner="host"),
+    # the caller's own things: anyone signed in has a "me"
+    Row("GET", "/v1/me", SIGNED_IN),
+    Row("PATCH", "/v1/me", SIGNED_IN, body={"display_name": "Someone"}),
+    Row("POST", "/v1/me/avatar", SIGNED_IN, body={"content_type": "image/png"}),
+    Row("PUT", "/v1/me/host", SIGNED_IN, body={"kinds": ["game_master"], "headline": "Hi"}, fresh=True),
+    Row("GET", "/v1/me/bookings", SIGNED_IN),
+    Row("GET", "/v1/me/waitlist", SIGNED_IN),
+    Row("GET", "/v1/me/favorites", SIGNED_IN),
+    Row("PUT", "/v1/me/favorites/{listing_id}", SIGNED_IN),
+    Row("DELETE", "/v1/me/favorites/{listing_id}", SIGNED_IN),
+    Row("GET", "/v1/me/saved-searches", SIGNED_IN),
+    Row("POST", "/v1/me/saved-searches", SIGNED_IN, body={"name": "Jazz", "filters": {"q": "jazz"}}),
+    Row("DELETE", "/v1/me/saved-searches/{search_id}", ONLY_OWNER),
+    Row("GET", "/v1/me/listings", frozenset({OTHER_HOST, ADMIN, OWNER}), owner="host"),  # hosts only
+    Row("GET", "/v1/conversations", SIGNED_IN),
+    Row("POST", "/v1/conversations", SIGNED_IN, body=lambda w: {"type": "direct", "user_id": w.ids["host_id"]}),
+    Row("GET", "/v1/chat/reports", frozenset({ADMIN})),
+    # listings and sessions: their host (admins read drafts and rosters)
+    Row("POST", "/v1/listings", frozenset({OTHER_HOST, ADMIN, OWNER}), owner="host", body=LISTING),
+    Row("PATCH", "/v1/listings/{listing_id}", OWNER_ADMIN, owner="host", body={"title": "A new title for it"}),
+    Row("POST", "/v1/listings/{listing_id}/publish", OWNER_ADMIN, owner="host"),
+    Row("POST", "/v1/listings/{listing_id}/unpublish", OWNER_ADMIN, owner="host", fresh=True),
+    Row("POST", "/v1/listings/{listing_id}/archive", OWNER_ADMIN, owner="host", fresh=True),
+    Row("POST", "/v1/listings/{listing_id}/images", OWNER_ADMIN, owner="host", body={"content_type": "image/png"}),
+    Row("POST", "/v1/listings/{listing_id}/sessions", OWNER_ADMIN, owner="host",
+        body={"start": "2026-03-01T19:00:00"}),
+    Row("PATCH", "/v1/sessions/{session_id}", OWNER_ADMIN, owner="host", body={"capacity": 4}),
+    Row("POST", "/v1/sessions/{session_id}/cancel", OWNER_ADMIN, owner="host", body={"reason": "ill"}, fresh=True),
+    Row("GET", "/v1/sessions/{session_id}/roster", OWNER_ADMIN, owner="host"),
+    # booking: anyone signed in may book or wait; a booking is its player's (its host acts on requests)
+    Row("POST", "/v1/sessions/{session_id}/bookings", SIGNED_IN, body={"seats": 1}),
+    Row("POST", "/v1/sessions/{full_session_id}/waitlist", SIGNED_IN, body={"seats": 1}),
+    Row("DELETE", "/v1/sessions/{full_session_id}/waitlist", ONLY_OWNER, fresh=True),  # others: not on it
+    Row("GET", "/v1/bookings/{booking_id}", OWNER_ADMIN),
+    Row("GET", "/v1/bookings/{booking_id}/cancellation-quote", OWNER_ADMIN),
+    Row("POST", "/v1/bookings/{booking_id}/cancel", OWNER_ADMIN, body={}, fresh=True),
+    Row("POST", "/v1/bookings/{booking_id}/reschedule", OWNER_ADMIN,
+        body=lambda w: {"session_id": w.ids["full_session_id"]}, fresh=True),
+    Row("POST", "/v1/bookings/{booking_id}/accept", frozenset({ADMIN})),  # the host's (and admins'), not the player's
+    Row("POST", "/v1/bookings/{booking_id}/decline", frozenset({ADMIN}), body={}),
+    Row("POST", "/v1/bookings/{booking_id}/no-show", frozenset({ADMIN})),
+    Row("POST", "/v1/waitlist/{entry_id}/claim", OWNER_ADMIN),
+    # chat: members only (admins moderate)
+    Row("GET", C, ONLY_OWNER),
+    Row("PATCH", C, ONLY_OWNER, body={"name": "Renamed"}),
+    Row("PATCH", C + "/me", ONLY_OWNER, body={"muted": True}),
+    Row("POST", C + "/leave", ONLY_OWNER, fresh=True),
+    Row("GET", C + "/members", ONLY_OWNER),
+    Row("POST", C + "/members", ONLY_OWNER, body=lambda w: {"user_ids": [w.ids["stranger_id"]]}, fresh=True),
+    Row("PATCH", C + "/members/{host_id}", ONLY_OWNER, body={"role": "admin"}, fresh=True),
+    Row("DELETE", C + "/members/{host_id}", ONLY_OWNER, fresh=True),
+    Row("GET", C + "/messages", ONLY_OWNER),
+    Row("POST", C + "/messages", ONLY_OWNER, body={"body": "Hi again"}),
+    Row("POST", C + "/attachments", ONLY_OWNER, body={"content_type": "image/png", "size_bytes": 1000}),
+    Row("POST", C + "/read", ONLY_OWNER, body=lambda w: {"message_id": w.ids["message_id"]}),
+    Row("GET", C + "/pins", ONLY_OWNER),
+    Row("GET", M, ONLY_OWNER),
+    Row("PATCH", M, ONLY_OWNER, body={"body": "Edited"}),
+    Row("DELETE", M, ONLY_OWNER, fresh=True),  # admins remove through the reports route
+    Row("POST", M + "/reactions", ONLY_OWNER, body={"emoji": "👍"}),
+    Row("POST", M + "/reports", ONLY_OWNER, body={"reason": "spam"}),
+    Row("PUT", C + "/pins/{message_id}", ONLY_OWNER),
+    Row("DELETE", C + "/pins/{message_id}", ONLY_OWNER),
+    Row("POST", "/v1/chat/reports/{message_id}", frozenset({ADMIN}), body={"action": "dismiss"}),
+    # Stripe signs its webhooks; nobody else gets in
+    Row("POST", "/v1/webhooks/stripe", NOBODY, body={"id": "evt_1"}, denied=frozenset({400})),
+]
+
+
+def _route_key(method: str, path: str) -> tuple[str, str]:
+    """The route a row calls, with its placeholders named as in the OpenAPI document."""
+    renamed = path.replace("{full_session_id}", "{session_id}").replace("{host_id}", "{user_id}")
+    if renamed.startswith("/v1/conversations/"):
+        renamed = renamed.replace("/members/{user_id}", "/members/{user_id}")
+    return method, renamed
+
+
+def test_every_route_is_in_the_matrix(api: Any) -> None:
+    document = api.get("/v1/openapi.json").json
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    in_matrix = {_route_key(row.method, row.path) for row in ROWS}
+    assert documented - in_matrix == set(), "routes nobody said who may call"
+    assert in_matrix - documented == set(), "rows for routes that do not exist"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r.method} {r.path}" for r in ROWS])
+def test_only_the_allowed_callers_get_through(api: Any, token_for: Any, shared_world: World, row: Row) -> None:
+    world = _world(api, token_for) if row.fresh else shared_world
+    path = row.path.format(**world.ids)
+    body = row.body(world) if callable(row.body) else row.body
+    wrong = []
+    for caller in CALLERS:
+        response = api.request(row.method, path, token=world.token(row.owner, caller), json_body=body)
+        if caller in row.allowed:
+            ok = response.status not in (401, 403, 404) and response.status < 500
+        else:
+            ok = response.status in row.denied and response.headers["content-type"] == "application/problem+json"
+            if caller == ANON and row.denied == frozenset({401, 403, 404}):
+                ok = ok and response.status == 401
+        if not ok:
+            wrong.append((caller, response.status, response.body[:200]))
+    assert wrong == [], f"{row.method} {row.path}: {wrong}"
