@@ -7,6 +7,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from devstack.config import HOST, StackConfig
 from devstack.connections_api import ConnectionsApi
@@ -19,20 +20,21 @@ from devstack.ws_registry import MAX_MESSAGE_BYTES
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def build_app(config: StackConfig, app_module: Any, dev: DevContext) -> Starlette:
+def build_app(config: StackConfig, app_module: Any, dev: DevContext) -> ASGIApp:
     invoker = Invoker(app_module)
     websockets = WebsocketGateway(
         invoker, dev.registry, idle_timeout=config.ws_idle_timeout, max_duration=config.ws_max_duration
     )
     routes: list[BaseRoute] = [WebSocketRoute("/ws", websockets.handle)]
-    routes += ConnectionsApi(dev.registry).routes()
+    connections_api = ConnectionsApi(dev.registry)
+    routes += connections_api.routes()
     routes += DevRoutes(dev).routes()
     # Everything else is the API, as API Gateway would route it.
     routes.append(Route("/{path:path}", HttpGateway(invoker).handle, methods=ALL_METHODS))
-    return Starlette(routes=routes)
+    return connections_api.fast_post(Starlette(routes=routes))
 
 
-def build_server(config: StackConfig, app: Starlette) -> uvicorn.Server:
+def build_server(config: StackConfig, app: ASGIApp) -> uvicorn.Server:
     server_config = uvicorn.Config(
         app,
         host=HOST,
