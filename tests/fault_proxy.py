@@ -223,7 +223,9 @@ class FaultProxy:
     def _wait_healed(self) -> None:
         self._healed.wait(HANG_LIMIT_SECONDS)
 
-    def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _forward(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
             sent = {k: v for k, v in headers.items() if k not in _HOP_BY_HOP}
@@ -242,7 +244,7 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the stdlib's name)
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
         def _handle(self) -> None:
