@@ -12,6 +12,7 @@ The environment is set at import, before settings are first read (tests/conftest
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections import defaultdict
@@ -83,7 +84,7 @@ os.environ.update({
     "S3_ENDPOINT_URL": PROXIES["s3"].url,
     "SES_ENDPOINT_URL": PROXIES["ses"].url,
     "STRIPE_API_BASE": PROXIES["stripe"].url,
-    "STRIPE_TIMEOUT_SECONDS": "2",
+    "STRIPE_TIMEOUT_SECONDS": "1",
     "WEBSOCKET_MANAGEMENT_URL": PROXIES["gateway"].url + "/test",
 })
 
@@ -92,6 +93,7 @@ os.environ.update({
 def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=AWS_PORT, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{AWS_PORT}"

