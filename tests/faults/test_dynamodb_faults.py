@@ -38,6 +38,7 @@ def test_a_throttled_booking_answers_503_and_leaves_seats_and_bookings_unchanged
     problem = assert_problem(refused, 503, "dependency_unavailable")
     assert refused.headers["retry-after"] == "1"
     assert "Throughput" not in problem["detail"]  # no internals on the wire
+    assert refused.headers["x-content-type-options"] == "nosniff" and refused.headers["cache-control"] == "no-store"
     # botocore retried the throttled write before giving up (its retries are part of the behaviour)
     assert len(dynamodb.seen(faulted=True, when=target("TransactWriteItems"))) > 1
     assert _seats(api, setup.session_id) == (0, 0)

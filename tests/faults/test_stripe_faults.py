@@ -1,4 +1,4 @@
-"""Stripe failing (5xx, rate limiting, hanging): a paid booking answers a 503 problem and
+"""Stripe failing (5xx, rate limiting, hanging, refusing connections): a paid booking answers a 503 problem and
 holds no seat; a refund queued in the outbox is retried until Stripe is back, and made once."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import pytest
 from chalicelib.core import clock, outbox, sweep
 from tests.api.booking_helpers import book, deliver, listing_with_sessions, pay, player, stripe_client
 from tests.api.helpers import assert_problem
-from tests.fault_proxy import HANG, STRIPE_RATE_LIMITED, STRIPE_UNAVAILABLE, Fault, FaultProxy, path_contains
+from tests.fault_proxy import HANG, REFUSE, STRIPE_RATE_LIMITED, STRIPE_UNAVAILABLE, Fault, FaultProxy, path_contains
 
 FAULTS = {
     "5xx": Fault.answer(STRIPE_UNAVAILABLE),
     "rate limited": Fault.answer(STRIPE_RATE_LIMITED),
     "hanging past the client's timeout": HANG,
+    "refusing connections": REFUSE,
 }
 
 
