@@ -24,37 +24,38 @@ CARD = "4242424242424242"
 
 
 class _Captured(logging.Handler):
-    """Every record, rendered as production renders it (the Powertools JSON formatter)."""
+    """Every record, rendered as it would be written: the app's lines by its own formatter (JSON,
+    redacting), the libraries' lines (botocore, urllib3, stripe) as Lambda's plain handler prints them."""
 
-    def __init__(self, formatter: logging.Formatter | None) -> None:
+    def __init__(self, lines: list[str], formatter: logging.Formatter | None = None) -> None:
         super().__init__(logging.DEBUG)
-        self.setFormatter(formatter or logging.Formatter("%(name)s %(message)s"))
-        self.lines: list[str] = []
+        self.setFormatter(formatter or logging.Formatter("%(levelname)s %(name)s %(message)s"))
+        self.lines = lines
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
 
 
 @pytest.fixture
-def logs() -> Iterator[_Captured]:
+def logs() -> Iterator[list[str]]:
     from chalicelib.core.observability import logger
 
-    app_logger = logging.getLogger(logger.name)
-    handler = _Captured(logger.registered_formatter)  # type: ignore[arg-type]
-    root = logging.getLogger()
-    # The app's logger at its production level (INFO), every library (botocore, urllib3, stripe) too.
+    lines: list[str] = []
+    app_logger, root = logging.getLogger(logger.name), logging.getLogger()
+    app_handler = _Captured(lines, logger.registered_formatter)  # type: ignore[arg-type]
+    root_handler = _Captured(lines)
     level = root.level
-    root.setLevel(logging.INFO)
-    for target in {app_logger, root}:
-        target.addHandler(handler)
-    yield handler
-    for target in {app_logger, root}:
-        target.removeHandler(handler)
+    root.setLevel(logging.INFO)  # the libraries at the app's production level
+    app_logger.addHandler(app_handler)
+    root.addHandler(root_handler)
+    yield lines
+    app_logger.removeHandler(app_handler)
+    root.removeHandler(root_handler)
     root.setLevel(level)
 
 
 def test_no_secret_token_card_or_email_reaches_the_logs(
-    api: Any, token_for: Any, stripe_emulator: str, logs: _Captured
+    api: Any, token_for: Any, stripe_emulator: str, logs: list[str]
 ) -> None:
     from chalicelib.core import clock
 
@@ -78,7 +79,7 @@ def test_no_secret_token_card_or_email_reaches_the_logs(
     assert api.get("/v1/me", token=forged).status == 401
     clock.reset()
 
-    text = "\n".join(logs.lines)
+    text = "\n".join(logs)
     assert "request done" in text  # the capture works: requests were logged
     emails = {f"{player_id.lower()}@example.test", f"{setup.host_id.lower()}@example.test"}
     forbidden = {

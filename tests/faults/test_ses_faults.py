@@ -3,6 +3,7 @@ by the sweep and delivered exactly once when SES is back."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from chalicelib.core import clock, outbox, sweep
 from chalicelib.notifications import email
 from devstack import mail
-from tests.fault_proxy import RESET, SES_THROTTLED, Fault, FaultProxy, path_contains
+from tests.fault_proxy import RESET, SES_THROTTLED, Fault, FaultProxy, Reply, path_contains
 
 KIND = "faults.email"  # a sender of this test: the SES adapter, as a notifications sender uses it
 SEND_EMAIL = path_contains("/v2/email/outbound-emails")
@@ -66,3 +67,30 @@ def test_a_short_ses_hiccup_is_absorbed_by_the_sdk_retries(proxies: dict[str, Fa
     sent = outbox.get(message_id)
     assert sent is not None and sent.status == "done" and sent.attempt == 1
     assert [m.subject for m in mail.sent_mail()] == ["Starts soon"]
+
+
+def test_a_rejection_naming_the_recipient_is_retried_without_logging_the_address(
+    proxies: dict[str, FaultProxy]
+) -> None:
+    from chalicelib.core.observability import logger
+
+    lines: list[str] = []
+    capture = logging.Handler()
+    capture.setFormatter(logger.registered_formatter)  # type: ignore[arg-type]  # as production writes them
+    capture.emit = lambda record: lines.append(capture.format(record))  # type: ignore[method-assign]
+    logging.getLogger(logger.name).addHandler(capture)
+    # SES in its sandbox refuses unverified recipients and names them in the error message
+    rejected = Reply(400, b'{"message":"Email address is not verified. The following identities failed the check '
+                          b'in region US-EAST-1: robin@example.test"}',
+                     {"Content-Type": "application/json", "x-amzn-ErrorType": "MessageRejected"})
+    with proxies["ses"].failing(Fault.answer(rejected)):
+        message_id = _emit("Starts in one hour")
+        assert _sweep_later().counts.get("OutboxRetried") == 1
+    assert _sweep_later().counts.get("OutboxSent") == 1
+
+    sent = outbox.get(message_id)
+    assert sent is not None and sent.status == "done"
+    logging.getLogger(logger.name).removeHandler(capture)
+    logged = "\n".join(lines)
+    assert "MessageRejected" in logged and "due item failed; will retry" in logged
+    assert "robin@example.test" not in logged
