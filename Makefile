@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint test-unit test-api test-conformance test-e2e bench clean
+.PHONY: run test lint audit test-unit test-api test-conformance test-faults test-e2e bench load clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,16 @@ run: $(STAMP)
 	$(PY) -m devstack $(ARGS)
 
 # Every tier, each in its own process: the tiers point the models at different DynamoDBs.
-test: $(STAMP) lint test-unit test-api test-conformance test-e2e
+test: $(STAMP) lint audit test-unit test-api test-conformance test-faults test-e2e
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app.py chalicelib devstack infra tests bench
 	$(VENV)/bin/mypy app.py chalicelib infra
+
+# Known vulnerabilities in the runtime dependencies (PyPI's advisory data; needs the network).
+# --strict: a dependency that could not be audited fails the audit instead of passing unseen.
+audit: $(STAMP)
+	$(VENV)/bin/pip-audit -r requirements.txt --strict --progress-spinner off
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit tests/infra
@@ -33,11 +38,17 @@ test-api: $(STAMP)
 test-conformance: $(STAMP)
 	$(PY) -m pytest tests/conformance
 
+test-faults: $(STAMP)
+	$(PY) -m pytest tests/faults
+
 test-e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e
 
 bench: $(STAMP)
 	$(PY) bench/cold_start.py
+
+load: $(STAMP)
+	$(PY) bench/load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .tools .devstack .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,7 @@ from chalicelib.core.table import sent_keys
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 6
+_CONFLICT_ERRORS = frozenset({"TransactionCanceledException", "TransactionConflictException"})
 
 
 class Refused(Exception):
@@ -48,7 +49,10 @@ def run(build: Callable[[TransactWrite], T]) -> T:
             failed = {key for key, code in zip(sent, codes, strict=False) if code == "ConditionalCheckFailed"}
             if failed:
                 raise Refused(failed) from None
-            if any(code == "TransactionConflict" for code in codes) or not codes:
+            # Only a conflict is retried here. Throttling, 5xx or a timeout (botocore retried those
+            # already) propagate, and the route answers 503, not a misleading 409 "busy".
+            conflict = exc.cause_response_code in _CONFLICT_ERRORS and not codes
+            if conflict or any(code == "TransactionConflict" for code in codes):
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # backoff before retrying
                 continue
             raise

@@ -21,6 +21,8 @@ NETWORK_ERRORS = frozenset({
     "EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError",
     "ConnectionError", "HTTPClientError", "ProxyConnectionError",
 })
+# A HEAD request's error has no body, so its code is only the HTTP status (S3 HeadObject: "503").
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_SECONDS = 1
 
 
@@ -44,13 +46,21 @@ def _aws_code(error: BaseException) -> str | None:
     return None
 
 
+def _http_status(error: BaseException) -> int | None:
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return None
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return int(status) if status else None
+
+
 def as_unavailable(error: BaseException) -> DependencyUnavailable | None:
     """A 503 problem if `error` is a dependency's failure; None if it is ours."""
     for link in _chain(error):
         module = type(link).__module__
         if not module.startswith(("botocore", "pynamodb", "urllib3")):
             continue
-        if _aws_code(link) in RETRYABLE_CODES or any(
+        if _aws_code(link) in RETRYABLE_CODES or _http_status(link) in RETRYABLE_STATUSES or any(
             cls.__name__ in NETWORK_ERRORS for cls in type(link).__mro__
         ):
             return DependencyUnavailable(

@@ -133,6 +133,11 @@ class ConnectionsEndpoint:
                     connection.sock.settimeout(self.read_timeout)
                 response = connection.getresponse()
                 response.read()
+            except TimeoutError:
+                # Not a stale kept-alive connection: the gateway did not answer in time. Trying again
+                # would hold the sender (a fan-out waits for its slowest post) another read_timeout.
+                self._local.connection = None
+                return FAILED, "timeout"
             except (OSError, http.client.HTTPException) as exc:
                 if attempt == 0:
                     continue

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # Stripe: keys are secrets (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, see core.secrets); the API
     # base is only set locally, where it points at the Stripe emulator.
     stripe_api_base: str | None = None
+    # Per attempt (the SDK retries twice): well inside API Gateway's 29 s, not the SDK's default 80 s.
+    stripe_timeout_seconds: float = 5.0
     stripe_event_retention_days: int = 30  # how long processed webhook event ids are remembered
 
     @field_validator("cors_allowed_origins", mode="before")

@@ -32,8 +32,12 @@ class Intent:
 def _client() -> Any:
     import stripe
 
-    base = get_settings().stripe_api_base
-    kwargs: dict[str, Any] = {"max_network_retries": 2}
+    settings = get_settings()
+    base = settings.stripe_api_base
+    kwargs: dict[str, Any] = {
+        "max_network_retries": 2,
+        "http_client": stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
+    }
     if base:
         kwargs["base_addresses"] = {"api": base}
     return stripe.StripeClient(get_secret("stripe_secret_key"), **kwargs)

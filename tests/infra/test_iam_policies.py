@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,55 @@ def test_stages_have_the_same_policy_up_to_their_names() -> None:
     dev = json.dumps(policy("dev"), sort_keys=True)
     prod = json.dumps(policy("prod"), sort_keys=True)
     assert prod.replace("prod", "dev") == dev
+
+
+# The reviewed grant: every action the functions may take. A new one is a deliberate change here.
+REVIEWED_ACTIONS = DYNAMODB_ACTIONS | {
+    "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+    "s3:GetObject", "s3:PutObject",  # presigned POST uploads and GET downloads; HeadObject needs GetObject
+    "ses:SendEmail", "ses:SendRawEmail",
+    "execute-api:ManageConnections",
+    "ssm:GetParameter", "ssm:GetParameters", "kms:Decrypt",
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+}
+# Never granted to the functions: reading the whole table, changing the data stores' shape or access.
+NEVER = {
+    "dynamodb:Scan", "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
+    "dynamodb:PartiQLSelect", "dynamodb:ExportTableToPointInTime", "s3:DeleteBucket", "s3:PutBucketPolicy",
+    "s3:PutBucketAcl", "s3:PutObjectAcl", "s3:ListBucket", "ssm:PutParameter", "ssm:GetParametersByPath",
+    "kms:Encrypt", "iam:PassRole", "sts:AssumeRole",
+}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_grants_only_the_reviewed_actions(stage: str) -> None:
+    allowed = set(grants(stage))
+    assert allowed == REVIEWED_ACTIONS, f"unreviewed: {allowed - REVIEWED_ACTIONS}, gone: {REVIEWED_ACTIONS - allowed}"
+    assert not allowed & NEVER
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_statement_is_named_and_has_explicit_resources(stage: str) -> None:
+    sids = [statement.get("Sid") for statement in statements(stage)]
+    assert all(sids) and len(set(sids)) == len(sids), sids
+    for statement in statements(stage):
+        resources = as_list(statement["Resource"])
+        assert resources, statement["Sid"]
+        # "*" only as the whole resource (X-Ray), never a service-wide ARN such as arn:aws:s3:::*
+        for resource in resources:
+            assert resource == "*" or not re.fullmatch(r"arn:aws:[a-z0-9-]+:[^:]*:[^:]*:\*", resource), resource
+
+
+def test_the_infra_template_grants_nothing_broad() -> None:
+    """The infra stack's only policy is the bucket's, and its one wildcard denies (plain HTTP)."""
+    template = json.loads((ROOT / "infra" / "template.json").read_text())
+    for name, resource in template["Resources"].items():
+        document = resource.get("Properties", {}).get("PolicyDocument")
+        if not document:
+            continue
+        for statement in document["Statement"]:
+            wildcard = "*" in as_list(statement["Action"]) or any("*" in a for a in as_list(statement["Action"]))
+            if statement["Effect"] == "Allow":
+                assert not wildcard and statement.get("Principal") != "*", f"{name}: {statement}"
+            else:
+                assert statement["Condition"], f"{name}: an unconditional Deny of everything"
