@@ -32,7 +32,7 @@ def _parse(raw: bytes) -> Mail:
     html = message.get_body(preferencelist=("html",))
     attachments = {str(part.get_filename()): part.get_payload(decode=True) for part in message.iter_attachments()}
     return Mail(
-        to=str(message["To"]), subject=str(message["Subject"]),
+        to=str(message["To"]), subject=str(message["Subject"]).strip(),
         text=str(text.get_content()) if text is not None else "",
         html=str(html.get_content()) if html is not None else "",
         headers={k: str(v) for k, v in message.items()}, attachments=attachments,
