@@ -23,6 +23,8 @@ from tests.conftest import TEST_ISSUER
 @pytest.fixture(scope="session")
 def aws() -> Iterator[None]:
     with mock_aws():
+        # SES (moto, as in AWS) sends only from a verified identity: the stage's sender.
+        boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="no-reply@sesh.example")
         yield
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import email
 import email.policy
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
+from chalicelib.core import clock, sweep
 from chalicelib.core.settings import get_settings
 
 
@@ -67,7 +69,8 @@ def flaky_ses() -> FlakySes:
     return FlakySes(boto3.client("sesv2", region_name=settings.aws_region))
 
 
-def user(api: Any, token_for: Any, *, locale: str = "en", timezone: str = "UTC", host: bool = False) -> tuple[str, str, str]:
+def user(api: Any, token_for: Any, *, locale: str = "en", timezone: str = "UTC", host: bool = False
+         ) -> tuple[str, str, str]:
     """(token, user id, email) of a new user speaking `locale` in `timezone`."""
     token = token_for()
     if host:
@@ -82,3 +85,11 @@ def feed(api: Any, token: str, **query: str) -> dict[str, Any]:
     response = api.get("/v1/me/notifications" + (f"?{qs}" if qs else ""), token=token)
     assert response.status == 200, response.body
     return dict(response.json)
+
+
+def sweep_at(moment: datetime) -> None:
+    """Move the clock to `moment` and run the sweep over the minutes just before it (not over the
+    days the clock jumped: nothing the tests wait for is due there)."""
+    clock.freeze(moment)
+    sweep.write_cursor(moment - timedelta(minutes=5))
+    sweep.run(lookback_minutes=5, workers=1)  # one worker: moto's transactions are not thread-safe
