@@ -199,7 +199,8 @@ def invitation(facts: dict[str, Any]) -> bytes:
     """The .ics attached to a booking confirmation (and to its reschedule notice)."""
     item = ical.Entry(
         uid=f"{facts['booking_id']}@sesh", title=str(facts.get("title") or "Sesh"),
-        starts_at=datetime.fromisoformat(str(facts["starts_at"])), ends_at=datetime.fromisoformat(str(facts["ends_at"])),
+        starts_at=datetime.fromisoformat(str(facts["starts_at"])),
+        ends_at=datetime.fromisoformat(str(facts["ends_at"])),
         timezone=str(facts.get("session_timezone") or "UTC"), status=CONFIRMED,
         sequence=int(facts.get("sequence") or 0), stamp=clock.now(), description="Your booking on Sesh.",
     )

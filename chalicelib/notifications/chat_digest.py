@@ -79,7 +79,7 @@ def send_digest(user_id: str) -> None:
         marker = ChatDigestItem.get(user_pk(user_id), DIGEST_SK, consistent_read=True)
     except ChatDigestItem.DoesNotExist:
         return  # sent already
-    page = conversations.list_for(user_id, ConversationsQuery(limit=100))
+    page = conversations.list_for(user_id, ConversationsQuery(limit=100, archived=False))
     unread = [c for c in page.items if c.unread_count and not c.muted]
     if unread:
         names = [c.name for c in unread if c.name][:MAX_CONVERSATIONS_NAMED]

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.pagination import ResultIterator
 
 from chalicelib.accounts import service as accounts
 from chalicelib.core import clock, outbox, realtime
@@ -174,6 +175,7 @@ def feed(principal: Principal, query: schemas.FeedQuery) -> schemas.FeedPage:
     uid = principal.user_id
     scope = f"notifications:{uid}:{query.unread}"
     start = decode_cursor(query.cursor, scope)
+    found: ResultIterator[Any]
     if query.unread:
         found = NotificationItem.gsi1.query(unread_pk(uid), scan_index_forward=False, limit=query.limit,
                                             last_evaluated_key=start)

@@ -149,7 +149,7 @@ def test_waitlist_offer_tells_the_deadline_in_the_players_zone(api: Any, token_f
     assert _kinds(api, waiter) == ["waitlist_offered", "waitlist_joined"]
     offered = ses.to(address)[-1]
     assert offered.subject == "Une place est libre : " + setup.listing["title"]
-    assert "jusqu’au samedi 10 janvier 2026, 15:01" in offered.text  # 12:00 UTC + 2h, in Paris
+    assert "jusqu\u2019au samedi 10 janvier 2026, 15:01" in offered.text  # 12:00 UTC + 2h, in Paris
     sweep_at(NOW + timedelta(hours=2, minutes=2))  # the offer was held for two hours
     assert _kinds(api, waiter)[0] == "waitlist_offer_expired"
     assert "booking_cancelled_host" in _kinds(api, setup.host_token)

@@ -103,7 +103,8 @@ def test_the_calendar_feed_follows_reschedules_and_cancellations(api: Any, token
     assert _calendar(api, token).walk("VTIMEZONE")[0]["tzid"] == "Europe/Berlin"
 
     clock.advance(60)
-    api.patch(f"/v1/sessions/{setup.sessions[0]['id']}", token=setup.host_token, json_body={"start": "2026-02-03T20:00:00"})
+    api.patch(f"/v1/sessions/{setup.sessions[0]['id']}", token=setup.host_token,
+              json_body={"start": "2026-02-03T20:00:00"})
     api.post(f"/v1/bookings/{second}/cancel", token=token)
     events = _events(_calendar(api, token))
     moved = events[f"{first}@sesh"]
