@@ -17,13 +17,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.pagination import ResultIterator
 
 from chalicelib.accounts import service as accounts
 from chalicelib.core import clock, outbox, realtime
 from chalicelib.core.auth import Principal
-from chalicelib.core.exceptions import FieldError, NotFound, ValidationFailed
+from chalicelib.core.exceptions import FieldError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.core.http import check_version
 from chalicelib.core.observability import logger
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
@@ -258,7 +258,12 @@ def put_preferences(principal: Principal, body: schemas.PreferencesIn, expected_
         choices[category] = merged
     item.choices = choices
     item.updated_at = clock.now()
-    item.save()  # conditional on the version read (VersionedItem)
+    try:
+        item.save()  # conditional on the version read (VersionedItem)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise PreconditionFailed("Your preferences changed meanwhile; read them again.") from None
+        raise
     return _prefs_out(domain.merged_preferences(choices), int(item.version or 1))
 
 
