@@ -71,14 +71,14 @@ def _unsubscribed() -> Response:
 
 @bp.route("/v1/notifications/unsubscribe", methods=["GET"], doc=RouteDoc(
     "Unsubscribe from a category's emails (the signed link in the email's footer)", auth="signature",
-    query=S + "UnsubscribeQuery", response_media_type="text/html", errors=(404, 422), tags=TAGS))
+    query=S + "UnsubscribeQuery", response_media_type="text/html", errors=(404, 409, 422), tags=TAGS))
 def unsubscribe_link() -> Response:
     return _unsubscribed()
 
 
 @bp.route("/v1/notifications/unsubscribe", methods=["POST"], doc=RouteDoc(
     "One-click unsubscribe (RFC 8058: the mail client POSTs to the List-Unsubscribe URL)", auth="signature",
-    query=S + "UnsubscribeQuery", response_media_type="text/html", errors=(404, 422), tags=TAGS))
+    query=S + "UnsubscribeQuery", response_media_type="text/html", errors=(404, 409, 422), tags=TAGS))
 def unsubscribe_one_click() -> Response:
     return _unsubscribed()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,8 +70,6 @@ class Notice:
 @dataclass(frozen=True)
 class Plan:
     notices: tuple[Notice, ...] = ()
-    needs_booking: bool = False  # the texts need the booking's facts (times, price, refund)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _CANCEL_BY_REASON = {
@@ -131,8 +129,7 @@ def plan(kind: str, payload: Mapping[str, Any], *, mode: str | None = None) -> P
         to_host("payout_sent", RECEIPTS)
     elif kind == "dispute.opened":
         to_host("dispute_opened", SECURITY)
-    needs_booking = bool(payload.get("booking_id")) and kind not in ("payout.sent",)
-    return Plan(tuple(notices), needs_booking=needs_booking)
+    return Plan(tuple(notices))
 
 
 def reminder_times(starts_at: datetime, now: datetime) -> dict[str, datetime]:

@@ -23,7 +23,7 @@ from pynamodb.pagination import ResultIterator
 from chalicelib.accounts import service as accounts
 from chalicelib.core import clock, outbox, realtime
 from chalicelib.core.auth import Principal
-from chalicelib.core.exceptions import FieldError, NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.core.exceptions import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.core.http import check_version
 from chalicelib.core.observability import logger
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
@@ -280,7 +280,12 @@ def unsubscribe(user_id: str, category: str, signature: str) -> str:
     choices[category] = {**dict(choices.get(category) or {}), domain.EMAIL: False}
     item.choices = choices
     item.updated_at = clock.now()
-    item.save()
+    try:
+        item.save()
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("Your preferences changed meanwhile; open the link again.") from None
+        raise
     return category
 
 
