@@ -15,16 +15,19 @@ from chalicelib.chat.messages_api import bp as chat_messages_api
 from chalicelib.core import auth, cors, middleware
 from chalicelib.core.docs_api import bp as docs_api
 from chalicelib.core.lazy import lazy_import
+from chalicelib.notifications.api import bp as notifications_api
 from chalicelib.payments.api import bp as payments_api
 
 if TYPE_CHECKING:
     from chalicelib.booking import jobs as booking_jobs
     from chalicelib.chat import websocket
     from chalicelib.core import sweep
+    from chalicelib.notifications import jobs as notifications_jobs
 else:  # imported by the functions that use them, not on every cold start
     booking_jobs = lazy_import("chalicelib.booking.jobs")
     websocket = lazy_import("chalicelib.chat.websocket")
     sweep = lazy_import("chalicelib.core.sweep")
+    notifications_jobs = lazy_import("chalicelib.notifications.jobs")
 
 app = Chalice(app_name="sesh")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # chalice package/deploy require the opt-in
@@ -42,6 +45,7 @@ app.register_blueprint(chat_messages_api)
 app.register_blueprint(docs_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(booking_api)
+app.register_blueprint(notifications_api)
 
 
 # Websocket routes: declared on the app (Chalice does not wrap on_ws_* on a Blueprint).
@@ -67,4 +71,5 @@ cors.register_preflight_routes(app)
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_timers(event: object) -> None:
     booking_jobs.register()  # the timer handlers and outbox senders of booking, known to this Lambda
+    notifications_jobs.register()  # reminders, chat digests, and the email and push senders
     sweep.run()

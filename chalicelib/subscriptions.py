@@ -31,3 +31,12 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "dispute.closed": (),  # (+ dispute_id, outcome: won | lost)
     "payouts.status_changed": (),  # host_id, payouts_enabled only
 }
+
+# notifications (chalicelib/notifications/reactions.py): people are told in-app, by email and push.
+NOTIFIED = (
+    "booking.requested", "booking.confirmed", "booking.payment_failed", "booking.cancelled", "booking.declined",
+    "booking.expired", "booking.rescheduled", "session.cancelled", "waitlist.joined", "waitlist.offered",
+    "waitlist.offer_expired", "payment.charged", "payment.refunded", "payout.sent", "dispute.opened",
+)
+for _kind in NOTIFIED:
+    SUBSCRIBERS[_kind] = (*SUBSCRIBERS[_kind], "chalicelib.notifications.reactions:on_event")

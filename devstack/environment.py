@@ -50,6 +50,8 @@ def app_environment(config: StackConfig, issuer: Issuer) -> dict[str, str]:
         "DYNAMODB_ENDPOINT_URL": config.dynamodb_url,
         "S3_ENDPOINT_URL": config.aws_url,
         "SES_ENDPOINT_URL": config.aws_url,
+        "SNS_ENDPOINT_URL": config.aws_url,  # push: platform endpoints on moto (no phone is reached)
+        "PUBLIC_API_URL": config.api_url,  # links in emails: unsubscribe, calendar feed
         "WEBSOCKET_MANAGEMENT_URL": config.api_url,
         "STRIPE_API_BASE": config.stripe_url,
         "JWT_ISSUER": issuer.issuer,

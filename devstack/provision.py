@@ -1,5 +1,6 @@
 """What AWS and Stripe would already have for a deployed stage, created on the local services:
-the table (from the infra template), the uploads bucket, the SES sender identity, and the Stripe
+the table (from the infra template), the uploads bucket, the SES sender identity, the SNS push
+applications, and the Stripe
 webhook endpoint pointing at the API with the stage's signing secret. Idempotent.
 """
 
@@ -28,6 +29,7 @@ def provision(config: StackConfig) -> None:
     _start_sweep_cursor()
     _bucket(settings.uploads_bucket, settings.aws_region, settings.s3_endpoint_url, settings.cors_allowed_origins)
     mail.verify_sender(settings.email_from)
+    _push_applications(settings.aws_region, settings.sns_endpoint_url, settings.stage)
     register_stripe_webhook(config, get_secret("stripe_webhook_secret"))
 
 
@@ -47,6 +49,17 @@ def _bucket(name: str, region: str, endpoint: str | None, origins: tuple[str, ..
     # Browsers upload avatars straight to S3 with the presigned POST: the web app's origins may.
     rule = {"AllowedOrigins": list(origins) or ["*"], "AllowedMethods": ["GET", "POST", "PUT"], "AllowedHeaders": ["*"]}
     s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [rule]})
+
+
+def _push_applications(region: str, endpoint: str | None, stage: str) -> None:
+    """The SNS platform applications push registers devices with (sesh-local-ios, sesh-local-android)."""
+    sns = boto3.client("sns", region_name=region, endpoint_url=endpoint)
+    existing = {a["PlatformApplicationArn"].rsplit("/", 1)[-1] for a in
+                sns.list_platform_applications().get("PlatformApplications", [])}
+    for platform, kind in (("ios", "APNS"), ("android", "GCM")):
+        name = f"sesh-{stage}-{platform}"
+        if name not in existing:
+            sns.create_platform_application(Name=name, Platform=kind, Attributes={})
 
 
 def register_stripe_webhook(config: StackConfig, secret: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from devstack.issuer import Issuer
@@ -168,8 +168,31 @@ def _chats(ctx: SeedContext) -> None:
     seed_chats(ctx.principals)
 
 
+def _notifications(ctx: SeedContext) -> None:
+    """Pat's feed holds the notices of the bookings above (booking confirmed, and Mira's new booking),
+    sent by their events; here Pat and Mira get their private calendar feeds, and Pat's feed one
+    unread reminder of the free one-shot, as the 24h reminder timer will send. Idempotent."""
+    from chalicelib.booking import queries
+    from chalicelib.booking import schemas as booking_schemas
+    from chalicelib.catalog import seats
+    from chalicelib.notifications import calendar_feed, domain, service
+
+    pat = ctx.principals[PLAYER.key]
+    for key in (PLAYER.key, GAME_MASTER.key):
+        calendar_feed.my_feed(ctx.principals[key])
+    for booking in queries.my_bookings(pat, booking_schemas.MyBookingsQuery()).items[:1]:
+        facts = {"booking_id": booking.id, "session_id": booking.session_id, "starts_at": booking.starts_at,
+                 "ends_at": booking.ends_at, "title": seats.session_for_booking(booking.session_id).listing_title}
+        service.notify(domain.Notice(pat.user_id, "reminder_24h", domain.REMINDERS), facts,
+                       dedupe=f"seed#{booking.id}", occurred_at=booking_created(booking.created_at))
+
+
+def booking_created(wire: str) -> datetime:
+    return datetime.fromisoformat(wire.replace("Z", "+00:00"))
+
+
 # The order matters: each step may use what earlier ones made. Add later capabilities' data here.
-STEPS: list[Callable[[SeedContext], None]] = [_users, _host_profiles, _catalog, _bookings, _chats]
+STEPS: list[Callable[[SeedContext], None]] = [_users, _host_profiles, _catalog, _bookings, _chats, _notifications]
 
 
 def seed(issuer: Issuer) -> SeedContext:

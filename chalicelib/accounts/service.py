@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
@@ -210,4 +211,26 @@ def host_summaries(user_ids: Iterable[str]) -> dict[str, schemas.HostSummary]:
             headline=headlines.get(u),
         )
         for u, user in users.items()
+    }
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach a user and in which language and timezone (for notifications)."""
+
+    user_id: str
+    email: str | None
+    display_name: str
+    locale: str
+    timezone: str
+
+
+def contacts(user_ids: Iterable[str]) -> dict[str, Contact]:
+    """Contact details of each existing user among `user_ids` (one BatchGetItem per 100 users)."""
+    wanted = [u for u in dict.fromkeys(user_ids) if ids.is_id(u, "usr")]
+    found = UserItem.batch_get([(user_pk(u), PROFILE_SK) for u in wanted])
+    return {
+        user.user_id: Contact(user.user_id, user.email, user.display_name, user.locale or "en", user.timezone or "UTC")
+        for user in found
+        if isinstance(user, UserItem)
     }

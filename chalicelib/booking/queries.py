@@ -43,3 +43,10 @@ def roster(principal: Principal, session_id: str) -> schemas.RosterOut:
         items=[store.booking_out(b) for b in sessions.roster(session_id)],
         waitlist=waitlist.queue_out(session_id),
     )
+
+
+def booking_facts(booking_id: str) -> schemas.BookingOut | None:
+    """A booking as other packages see it (notifications: times, price, refund), no caller check;
+    None when there is no such booking. One consistent GetItem."""
+    found = store.find_booking(booking_id)
+    return store.booking_out(found) if found is not None else None

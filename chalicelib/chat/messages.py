@@ -43,6 +43,7 @@ from chalicelib.chat.models import (
 from chalicelib.chat.txn import Transaction, conflicted, failed_on
 from chalicelib.core import clock, ids
 from chalicelib.core.exceptions import Conflict, FieldError, Forbidden, NotFound, RateLimited, ValidationFailed
+from chalicelib.core.observability import logger
 from chalicelib.core.pagination import decode_cursor, encode_cursor
 
 MAX_ATTEMPTS = 20  # a busy conversation: senders racing for the next seq retry, with backoff
@@ -206,7 +207,21 @@ def _after_send(access: Access, item: MessageItem, original: MessageItem | None,
     if access.kind is domain.ConversationType.direct:
         for peer in delivery.reached - {item.sender_id}:
             read_state.delivered(access, peer, int(item.seq), item.message_id)
+    _tell_offline(access, item, delivery.reached)
     return sent
+
+
+def _tell_offline(access: Access, item: MessageItem, reached: set[str]) -> None:
+    """Members no device of whom the message reached get it in a batched digest (notifications)."""
+    offline = access.member_ids - reached - {item.sender_id}
+    if not offline:
+        return
+    from chalicelib.notifications import chat_digest
+
+    try:
+        chat_digest.note_unreached(access.conversation_id, item.message_id, offline)
+    except Exception:  # never fail a send that committed: the digest is a courtesy
+        logger.exception("offline members not noted", extra={"conversation_id": access.conversation_id})
 
 
 def _fresh(conversation: ConversationItem) -> ConversationItem:

@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     ses_endpoint_url: str | None = None
     email_from: str = "Sesh <no-reply@sesh.example>"
 
+    # Notifications: links in emails (unsubscribe, calendar feed) point at the public API and the web
+    # app; mobile push goes through SNS platform applications (by ARN, or found by the name
+    # sesh-<stage>-ios / sesh-<stage>-android when unset); unread chat messages of an offline user
+    # are emailed as one digest this many minutes after the first.
+    public_api_url: str = "http://127.0.0.1:8000"
+    web_app_url: str = "http://127.0.0.1:8000"
+    sns_endpoint_url: str | None = None
+    sns_apns_application_arn: str | None = None
+    sns_fcm_application_arn: str | None = None
+    chat_digest_delay_minutes: int = 15
+
     # Stripe: keys are secrets (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, see core.secrets); the API
     # base is only set locally, where it points at the Stripe emulator.
     stripe_api_base: str | None = None

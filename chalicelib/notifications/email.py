@@ -26,6 +26,29 @@ class Email:
     html: str | None = None
     reply_to: str | None = None
     headers: dict[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "text/calendar; method=PUBLISH"
+    data: bytes
+
+
+_client_override: list[Any] = []
+
+
+def use_client(client: Any | None) -> None:
+    """Send through `client` (an object with sesv2's `send_email`) instead of the SES client, or
+    back to SES with None: the seam tests and the local stack use to put a failing SES in front."""
+    _client_override.clear()
+    if client is not None:
+        _client_override.append(client)
+
+
+def client() -> Any:
+    return _client_override[0] if _client_override else _ses()
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +73,12 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     message.set_content(email.text)
     if email.html is not None:
         message.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *params = [p.strip() for p in rest.split(";")]
+        extra = dict(p.split("=", 1) for p in params if "=" in p)
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                               params=extra)
     return message
 
 
@@ -58,7 +87,7 @@ def send(email: Email) -> str:
     caller, which is the outbox: it retries later."""
     sender = get_settings().email_from
     message = build_message(email, sender)
-    response = _ses().send_email(
+    response = client().send_email(
         FromEmailAddress=sender,
         Destination={"ToAddresses": list(email.to)},
         Content={"Raw": {"Data": message.as_bytes()}},

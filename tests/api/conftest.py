@@ -24,6 +24,8 @@ from tests.fake_gateway import FakeGateway
 @pytest.fixture(scope="session")
 def aws() -> Iterator[None]:
     with mock_aws():
+        # SES (moto, as in AWS) sends only from a verified identity: the stage's sender.
+        boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="no-reply@sesh.example")
         yield
 
 
