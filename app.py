@@ -6,6 +6,7 @@ from chalice import Chalice, Rate, Response
 from chalice.app import WebsocketEvent
 
 from chalicelib.accounts.api import bp as accounts_api
+from chalicelib.analytics.api import bp as analytics_api
 from chalicelib.booking.api import bp as booking_api
 from chalicelib.catalog.api import bp as catalog_api
 from chalicelib.catalog.discovery_api import bp as discovery_api
@@ -15,16 +16,20 @@ from chalicelib.chat.messages_api import bp as chat_messages_api
 from chalicelib.core import auth, cors, middleware
 from chalicelib.core.docs_api import bp as docs_api
 from chalicelib.core.lazy import lazy_import
+from chalicelib.dashboards.api import bp as dashboards_api
 from chalicelib.payments.api import bp as payments_api
+from chalicelib.reviews.api import bp as reviews_api
 
 if TYPE_CHECKING:
     from chalicelib.booking import jobs as booking_jobs
     from chalicelib.chat import websocket
     from chalicelib.core import sweep
+    from chalicelib.reviews import jobs as review_jobs
 else:  # imported by the functions that use them, not on every cold start
     booking_jobs = lazy_import("chalicelib.booking.jobs")
     websocket = lazy_import("chalicelib.chat.websocket")
     sweep = lazy_import("chalicelib.core.sweep")
+    review_jobs = lazy_import("chalicelib.reviews.jobs")
 
 app = Chalice(app_name="sesh")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # chalice package/deploy require the opt-in
@@ -42,6 +47,9 @@ app.register_blueprint(chat_messages_api)
 app.register_blueprint(docs_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(booking_api)
+app.register_blueprint(reviews_api)
+app.register_blueprint(analytics_api)
+app.register_blueprint(dashboards_api)
 
 
 # Websocket routes: declared on the app (Chalice does not wrap on_ws_* on a Blueprint).
@@ -67,4 +75,5 @@ cors.register_preflight_routes(app)
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_timers(event: object) -> None:
     booking_jobs.register()  # the timer handlers and outbox senders of booking, known to this Lambda
+    review_jobs.register()  # the review window's end
     sweep.run()

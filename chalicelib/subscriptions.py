@@ -4,16 +4,19 @@ mistyped kind fails at publish time. Each subscriber receives a `core.events.Eve
 and must be idempotent (key on `event.event_id`).
 """
 
+ANALYTICS = "chalicelib.analytics.service:on_event"  # per-day counters of hosts and the platform
+REVIEW_WINDOW = "chalicelib.reviews.service:on_booking_finished"  # schedules the review window's end
+
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     # booking (chalicelib/booking/effects.py)
     "booking.requested": (),
-    "booking.confirmed": (),
+    "booking.confirmed": (ANALYTICS,),
     "booking.payment_failed": (),
-    "booking.cancelled": (),
-    "booking.declined": (),
+    "booking.cancelled": (ANALYTICS,),
+    "booking.declined": (ANALYTICS,),
     "booking.expired": (),
-    "booking.completed": (),
-    "booking.no_show": (),
+    "booking.completed": (ANALYTICS, REVIEW_WINDOW),
+    "booking.no_show": (ANALYTICS, REVIEW_WINDOW),
     "booking.rescheduled": (),
     "booking.refunded": (),
     "session.cancelled": (),
@@ -21,13 +24,16 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "waitlist.joined": (),
     "waitlist.offered": (),
     "waitlist.offer_expired": (),
-    "waitlist.claimed": (),
+    "waitlist.claimed": (ANALYTICS,),
     # payments (chalicelib/payments): payload booking_id, host_id, player_id, amount, currency (+ below)
-    "payment.charged": (),  # money received for a booking (+ payment_intent_id)
-    "payment.refunded": (),  # a refund went through (+ reason, refund_id)
+    "payment.charged": (ANALYTICS,),  # money received for a booking (+ payment_intent_id)
+    "payment.refunded": (ANALYTICS,),  # a refund went through (+ reason, refund_id)
     "payout.sent": (),  # a transfer to the host (+ transfer_id); player_id absent
     "payout.reversed": (),  # part of a transfer taken back after a late refund (+ reversal_id)
-    "dispute.opened": (),  # (+ dispute_id, reason)
+    "dispute.opened": (ANALYTICS,),  # (+ dispute_id, reason)
     "dispute.closed": (),  # (+ dispute_id, outcome: won | lost)
     "payouts.status_changed": (),  # host_id, payouts_enabled only
+    # reviews (chalicelib/reviews/service.py)
+    "review.submitted": (),  # review_id, booking_id, side, host_id, player_id
+    "review.published": (),  # review_id, booking_id, side, author_id, subject_id, listing_id, rating
 }

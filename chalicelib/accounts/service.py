@@ -123,6 +123,14 @@ def get_me(principal: Principal) -> schemas.Me:
     return _me(user, host, principal)
 
 
+def timezone_of(user_id: str) -> str:
+    """The user's preferred IANA timezone ("UTC" for an unknown user): one GetItem."""
+    try:
+        return str(UserItem.get(user_pk(user_id), PROFILE_SK).timezone or "UTC")
+    except UserItem.DoesNotExist:
+        return "UTC"
+
+
 def public_profile(user_id: str) -> schemas.PublicProfile:
     user, host = _load(user_id)
     return _public(user, host)
