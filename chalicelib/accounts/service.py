@@ -103,7 +103,15 @@ def _public(user: UserItem, host: HostProfileItem | None) -> schemas.PublicProfi
         is_host=bool(user.is_host),
         host_profile=_host_out(host),
         member_since=clock.to_wire(user.created_at),
+        rating=_host_rating(user.user_id) if user.is_host else None,
     )
+
+
+def _host_rating(user_id: str) -> schemas.HostRating:
+    from chalicelib.reviews import service as reviews
+
+    found = reviews.rating_of(user_id)
+    return schemas.HostRating(average=found.average, count=found.count)
 
 
 def _me(user: UserItem, host: HostProfileItem | None, principal: Principal) -> schemas.Me:

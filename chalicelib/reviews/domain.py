@@ -97,6 +97,16 @@ def rating_delta(before: dict[str, int | None] | None, after: dict[str, int | No
     return {k: v for k, v in delta.items() if v}
 
 
+def rank_key(rating_sum: int, rating_count: int) -> str:
+    """A sort key that orders by average (best first), then by count (most first)."""
+    scaled = round(rating_sum * 10000 / rating_count) if rating_count else 0
+    return f"{50000 - scaled:05d}#{999_999_999 - rating_count:09d}"
+
+
+def average_from_rank(rank: str) -> float:
+    return round((50000 - int(rank.split("#", 1)[0])) / 10000, 2)
+
+
 # Host badges: thresholds on facts, each with the minimum evidence it needs.
 @dataclass(frozen=True)
 class HostFacts:

@@ -5,7 +5,8 @@
                 GSI2 USRREV#<subject> / <side>#<published_at>#<rev>  published, visible reviews about a user
 - side guard  PK=BKGREV#<bkg>          SK=SIDE#<side>     one review per booking and side (conditional put)
 - report      PK=REVIEW#<rev>          SK=REPORT#<usr>    one report per reporter; GSI1 REVREPORTS / <at>#<rev>
-- reputation  PK=REPUTATION#<usr|lst>  SK=REPUTATION      rating sums and counts (ADD, with each publish)
+- reputation  PK=REPUTATION#<usr|lst>  SK=REPUTATION      rating sums and counts (with each publish, versioned)
+                GSI1 RATEDLST / <rank>#<lst>                       listings by rating (best first), once rated
 - stats       PK=REVIEWSTATS           SK=REVIEWSTATS     platform totals: reviews, reports, hidden
 - feedback    PK=FEEDBACK#<ses>        SK=FEEDBACK        the host's private notes on a session
 """
@@ -21,6 +22,9 @@ REPUTATION_SK = "REPUTATION"
 STATS_KEY = "REVIEWSTATS"
 FEEDBACK_SK = "FEEDBACK"
 REPORTS_PK = "REVREPORTS"
+RANKED_PK = "RATEDLST"  # GSI1 of listings' reputation items: best rated first
+REPUTATION_FIELDS = ("rating_sum", "rating_count", "sum_preparation", "n_preparation", "sum_communication",
+                     "n_communication", "sum_atmosphere", "n_atmosphere", "sum_value", "n_value")
 
 
 def review_pk(review_id: str) -> str:
@@ -88,6 +92,7 @@ class ReviewReportItem(BaseItem, discriminator="review_report"):
 
 
 class ReputationItem(BaseItem, discriminator="reputation"):
+    rep_version = NumberAttribute(default=0)
     rating_sum = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
     sum_preparation = NumberAttribute(default=0)

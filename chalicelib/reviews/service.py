@@ -29,7 +29,9 @@ from chalicelib.reviews.exceptions import (
     ReviewRuleRefused,
 )
 from chalicelib.reviews.models import (
+    RANKED_PK,
     REPORTS_PK,
+    REPUTATION_FIELDS,
     REPUTATION_SK,
     REVIEW_SK,
     STATS_KEY,
@@ -79,14 +81,43 @@ def _ratings(r: ReviewItem) -> dict[str, int | None]:
 
 
 def _add_reputation(tx: TransactWrite, r: ReviewItem, delta: dict[str, int]) -> None:
+    """Add `delta` to the host's and the listing's sums: read, then set conditional on the version
+    read (a concurrent change refuses the transaction, which `_commit` runs again). The listing's item
+    also carries its place in the rating order (GSI1 RATEDLST / rank), which search sorts by."""
     if not delta:
         return
     now = clock.now()
-    actions: list[Any] = [getattr(ReputationItem, name).add(n) for name, n in sorted(delta.items())]
-    actions += [ReputationItem.kind.set(ReputationItem), ReputationItem.updated_at.set(now),
-                ReputationItem.created_at.set(ReputationItem.created_at | now)]
     for subject in (r.host_id, r.listing_id):
-        tx.update(ReputationItem(reputation_pk(subject), REPUTATION_SK), actions=actions)
+        pk = reputation_pk(subject)
+        try:
+            current: ReputationItem | None = ReputationItem.get(pk, REPUTATION_SK, consistent_read=True)
+        except ReputationItem.DoesNotExist:
+            current = None
+        values = {name: int(getattr(current, name) or 0) if current else 0 for name in REPUTATION_FIELDS}
+        for name, n in delta.items():
+            values[name] += n
+        version = int(current.rep_version or 0) if current else 0
+        actions: list[Any] = [getattr(ReputationItem, name).set(v) for name, v in values.items()]
+        actions += [ReputationItem.rep_version.set(version + 1), ReputationItem.kind.set(ReputationItem),
+                    ReputationItem.updated_at.set(now), ReputationItem.created_at.set(ReputationItem.created_at | now)]
+        if subject == r.listing_id and values["rating_count"] > 0:
+            rank = domain.rank_key(values["rating_sum"], values["rating_count"])
+            actions += [ReputationItem.GSI1PK.set(RANKED_PK), ReputationItem.GSI1SK.set(f"{rank}#{subject}")]
+        elif subject == r.listing_id:
+            actions += [ReputationItem.GSI1PK.remove(), ReputationItem.GSI1SK.remove()]
+        condition = ReputationItem.PK.does_not_exist() if current is None else ReputationItem.rep_version == version
+        tx.update(ReputationItem(pk, REPUTATION_SK), actions=actions, condition=condition)
+
+
+def _commit(build: Any) -> None:
+    """Run `build` in a transaction; again (freshly read) when only a reputation item changed meanwhile."""
+    for attempt in range(6):
+        try:
+            conditional.run(build)
+            return
+        except conditional.Refused as refused:
+            if attempt == 5 or not all(pk.startswith("REPUTATION#") for pk, _ in refused.keys):
+                raise
 
 
 def _count(tx: TransactWrite, field: str) -> None:
@@ -151,7 +182,7 @@ def submit(principal: Principal, booking_id: str, body: schemas.ReviewIn) -> sch
         raise _refuse(rule) from None
     if side == domain.HOST and (body.preparation is not None or body.value is not None):
         raise BadRequest("Hosts rate players overall, communication and atmosphere only.", code="invalid_sub_rating")
-    for _ in range(3):
+    for _ in range(6):
         try:
             return _write(principal, b, side, body, closes)
         except conditional.Refused as refused:
@@ -233,7 +264,7 @@ def edit(principal: Principal, review_id: str, body: schemas.ReviewEdit) -> sche
             _add_reputation(tx, r, domain.rating_delta(before, after))
 
     try:
-        conditional.run(build)
+        _commit(build)
     except conditional.Refused:
         raise ReviewRuleRefused("The review changed meanwhile; read it again.", code="concurrent_change") from None
     return review_out(load(review_id))
@@ -300,7 +331,7 @@ def hide(principal: Principal, review_id: str, body: schemas.HideIn) -> schemas.
         _count(tx, "hidden")
 
     with contextlib.suppress(conditional.Refused):  # hidden or published meanwhile: the state below says which
-        conditional.run(build)
+        _commit(build)
     return review_out(load(review_id))
 
 
@@ -316,7 +347,7 @@ def close_window(booking_id: str) -> int:
         if r.state != domain.PENDING or now < r.window_closes_at:
             continue
         try:
-            conditional.run(lambda tx, r=r: _publish(tx, r, now))  # type: ignore[misc]
+            _commit(lambda tx, r=r: _publish(tx, r, now))
             published += 1
         except conditional.Refused:
             continue  # published meanwhile
@@ -408,6 +439,16 @@ def ratings_of(subject_ids: Iterable[str]) -> dict[str, schemas.Rating]:
     found = {i.PK.split("#", 1)[1]: i for i in ReputationItem.batch_get(
         [(reputation_pk(s), REPUTATION_SK) for s in wanted]) if isinstance(i, ReputationItem)}
     return {s: _rating(found.get(s)) for s in wanted}
+
+
+def rated_listings(start: str, limit: int, resume: dict[str, Any] | None) -> tuple[list[tuple[str, str]],
+                                                                                 dict[str, Any] | None]:
+    """Rated listings best first, from rank key `start` (inclusive): [(rank key, listing id)] and where
+    to resume. One Query on GSI1 (RATEDLST), for search's rating order."""
+    found = ReputationItem.gsi1.query(RANKED_PK, start <= ReputationItem.GSI1SK, limit=limit,
+                                      last_evaluated_key=resume)
+    page = [(str(i.GSI1SK), str(i.GSI1SK).rsplit("#", 1)[1]) for i in found if isinstance(i, ReputationItem)]
+    return page, found.last_evaluated_key
 
 
 def rating_of(subject_id: str) -> schemas.Rating:

@@ -224,3 +224,40 @@ def test_the_window_timer_is_scheduled_by_the_completed_event(api: Any, token_fo
     done = completed_bookings(api, token_for)
     found = timers.get(f"revwin#{done.bookings[0]}")
     assert found is not None and found.due_at == END + timedelta(days=14)
+
+
+def test_ratings_show_on_listings_profiles_and_search_which_sorts_and_filters_by_them(api: Any,
+                                                                                       token_for: Any) -> None:
+    setups = [listing_with_sessions(api, token_for, count=2, min_players=1, **FREE) for _ in range(3)]
+    players = [player(api, token_for) for _ in setups]
+    bookings = [book(api, token, s.session_id).json["id"] for (token, _), s in zip(players, setups, strict=True)]
+    run_timers_at(END + timedelta(seconds=30))
+    for stars, (token, _), s, booking in zip((3, 5), players, setups, bookings, strict=False):
+        assert _review(api, token, booking, {"rating": stars}).status == 201
+        assert _review(api, s.host_token, booking, HOST_SIDE).status == 201
+    low, high, unrated = (s.listing["id"] for s in setups)
+
+    response = api.get("/v1/listings?sort=rating")
+    assert response.status == 200, response.body
+    ranked = response.json
+    assert [r["listing"]["id"] for r in ranked["items"]] == [high, low]
+    assert ranked["items"][0]["listing"]["rating"] == {"average": 5.0, "count": 1}
+    assert ranked["items"][0]["next_session"]["id"] == setups[1].sessions[1]["id"]
+    first = api.get("/v1/listings?sort=rating&limit=1").json
+    rest = api.get(f"/v1/listings?sort=rating&limit=1&cursor={first['next_cursor']}").json
+    assert [r["listing"]["id"] for r in first["items"] + rest["items"]] == [high, low]
+    sessions = api.get("/v1/sessions?sort=rating").json["items"]
+    assert [s["listing"]["id"] for s in sessions] == [high, low]
+    assert {r["listing"]["id"] for r in api.get("/v1/listings?min_rating=4").json["items"]} == {high}
+    assert {r["listing"]["id"] for r in api.get("/v1/listings?min_rating=3").json["items"]} == {high, low}
+    assert [s["listing"]["id"] for s in api.get("/v1/sessions?min_rating=4.5").json["items"]] == [high]
+    everything = api.get("/v1/listings").json["items"]
+    assert {r["listing"]["id"] for r in everything} == {high, low, unrated}
+    assert next(r for r in everything if r["listing"]["id"] == unrated)["listing"]["rating"] == {
+        "average": None, "count": 0}
+    assert_problem(api.get("/v1/listings?min_rating=6"), 422)
+    assert_problem(api.get("/v1/listings?sort=stars"), 422)
+
+    assert api.get(f"/v1/listings/{high}").json["rating"] == {"average": 5.0, "count": 1}
+    assert api.get(f"/v1/users/{setups[0].host_id}").json["rating"] == {"average": 3.0, "count": 1}
+    assert api.get(f"/v1/users/{players[0][1]}").json["rating"] is None  # not a host
