@@ -21,9 +21,10 @@ COUNTED_KINDS = (
 PLAIN = (
     "bookings", "seats_sold", "new_players", "repeat_bookings", "requests_answered", "response_seconds",
     "declined", "cancelled_by_player", "cancelled_by_host", "cancelled_by_system", "seats_cancelled", "completed",
-    "seats_completed", "no_shows", "sessions_run", "capacity_run", "waitlist_conversions", "payments", "disputes",
+    "seats_completed", "no_shows", "sessions_run", "capacity_run", "waitlist_conversions", "disputes",
 )
-REVENUE, REFUNDS, LISTING = "revenue#", "refunds#", "lst#"  # + currency / + listing id + #bookings | #seats
+REVENUE, REFUNDS, LISTING = "revenue#", "refunds#", "lst#"  # + currency / + listing id
+SEAT = 1_000_000  # a listing's day counter packs seats * SEAT + bookings in one number (fewer attributes to read)
 
 PLAYER_REASONS = frozenset({"player_cancelled"})
 SYSTEM_REASONS = frozenset({"min_players_not_reached", "payment_unavailable", "payment_canceled", "hold_expired"})
@@ -85,8 +86,7 @@ def contributions(h: Happening, *, repeat: bool = False, first_of_session: bool 
         c.update(bookings=1, seats_sold=h.seats)
         c["repeat_bookings" if repeat else "new_players"] = 1
         if h.listing_id:
-            c[f"{LISTING}{h.listing_id}#bookings"] = 1
-            c[f"{LISTING}{h.listing_id}#seats"] = h.seats
+            c[f"{LISTING}{h.listing_id}"] = h.seats * SEAT + 1
     elif h.kind == "booking.declined":
         c["declined"] = 1
     elif h.kind == "booking.cancelled":
@@ -98,7 +98,7 @@ def contributions(h: Happening, *, repeat: bool = False, first_of_session: bool 
     elif h.kind == "waitlist.claimed":
         c["waitlist_conversions"] = 1
     elif h.kind == "payment.charged" and h.currency:
-        c.update({"payments": 1, f"{REVENUE}{h.currency}": h.amount})
+        c[f"{REVENUE}{h.currency}"] = h.amount
     elif h.kind == "payment.refunded" and h.currency:
         c[f"{REFUNDS}{h.currency}"] = h.amount
     elif h.kind == "dispute.opened":
@@ -137,8 +137,24 @@ def add(into: dict[str, int], more: Mapping[str, int]) -> None:
         into[key] = into.get(key, 0) + n
 
 
-def roll_up(days: Mapping[date, Mapping[str, int]], granularity: str) -> dict[date, dict[str, int]]:
+def periods_between(start: date, end: date, granularity: str) -> list[date]:
+    """Every period touching `start`..`end`, in order (a chart's axis: empty periods included)."""
+    found: list[date] = []
+    day = start
+    while day <= end:
+        first = period_start(day, granularity)
+        if not found or found[-1] != first:
+            found.append(first)
+        day += timedelta(days=1)
+    return found
+
+
+def roll_up(days: Mapping[date, Mapping[str, int]], granularity: str, start: date | None = None,
+            end: date | None = None) -> dict[date, dict[str, int]]:
+    """Day counters summed per period; with `start` and `end`, every period of the range is present."""
     periods: dict[date, dict[str, int]] = {}
+    if start is not None and end is not None:
+        periods = {p: {} for p in periods_between(start, end, granularity)}
     for day in sorted(days):
         add(periods.setdefault(period_start(day, granularity), {}), days[day])
     return periods
@@ -156,12 +172,8 @@ def by_prefix(c: Mapping[str, int], prefix: str) -> dict[str, int]:
 
 def top_listings(c: Mapping[str, int], n: int = 5) -> list[tuple[str, int, int]]:
     """(listing id, bookings, seats), most seats first."""
-    found: dict[str, list[int]] = {}
-    for key, value in by_prefix(c, LISTING).items():
-        listing_id, _, what = key.rpartition("#")
-        found.setdefault(listing_id, [0, 0])[0 if what == "bookings" else 1] += value
-    ranked = sorted(found.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
-    return [(lid, b, s) for lid, (b, s) in ranked[:n]]
+    found = [(lid, packed % SEAT, packed // SEAT) for lid, packed in by_prefix(c, LISTING).items()]
+    return sorted(found, key=lambda t: (-t[2], -t[1], t[0]))[:n]
 
 
 def check_range(start: date, end: date) -> None:

@@ -41,7 +41,7 @@ from chalicelib.core.exceptions import FieldError, ValidationFailed
 from chalicelib.core.settings import get_settings
 
 MARK_TTL = timedelta(days=60)
-PLATFORM_KEYS = ("bookings", "seats_sold", "payments", "disputes", "completed", "no_shows", "cancelled_by_player",
+PLATFORM_KEYS = ("bookings", "seats_sold", "disputes", "completed", "no_shows", "cancelled_by_player",
                  "cancelled_by_host", "cancelled_by_system")
 RAW_KEYS = frozenset({"PK", "SK", "kind", "created_at", "updated_at", "expires_at"})
 
@@ -242,7 +242,7 @@ def host_analytics(principal: Principal, query: schemas.AnalyticsQuery) -> schem
     total: dict[str, int] = {}
     for counts in days.values():
         domain.add(total, counts)
-    periods = domain.roll_up(days, query.granularity)
+    periods = domain.roll_up(days, query.granularity, start, end)
     return schemas.AnalyticsOut(
         host_id=principal.user_id, timezone=zone, from_=start.isoformat(), to=end.isoformat(),
         granularity=query.granularity,

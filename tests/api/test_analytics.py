@@ -89,10 +89,11 @@ def test_days_weeks_and_months_in_two_host_timezones_across_dst(api: Any, token_
             assert analytics.record(_booked(host_id, f"obx_{host_id}_{i}", at, player_id=f"usr_{i}"))
     query = "/v1/me/host/analytics?from=2026-03-28&to=2026-03-31"
     by_day = {p["start"]: p["bookings"] for p in api.get(query, token=berlin).json["periods"]}
-    assert by_day == {"2026-03-28": 1, "2026-03-29": 2, "2026-03-30": 1}
+    assert by_day == {"2026-03-28": 1, "2026-03-29": 2, "2026-03-30": 1, "2026-03-31": 0}  # every day, empty too
     ny = api.get(query, token=york).json
     assert ny["timezone"] == "America/New_York"
-    assert {p["start"]: p["bookings"] for p in ny["periods"]} == {"2026-03-28": 2, "2026-03-29": 2}
+    assert {p["start"]: p["bookings"] for p in ny["periods"]} == {"2026-03-28": 2, "2026-03-29": 2, "2026-03-30": 0,
+                                                                 "2026-03-31": 0}
     weeks = api.get(query + "&granularity=week", token=berlin).json
     assert {p["start"]: p["bookings"] for p in weeks["periods"]} == {"2026-03-23": 3, "2026-03-30": 1}
     months = api.get(query + "&granularity=month", token=york).json
@@ -141,7 +142,8 @@ def test_analytics_refuses_strangers_and_bad_input(api: Any, token_for: Any) -> 
     assert_problem(api.get("/v1/me/host/analytics?from=2026-13-01", token=token), 422)
     assert_problem(api.get("/v1/me/host/analytics?from=2026-03-02&to=2026-03-01", token=token), 422)
     assert_problem(api.get("/v1/me/host/analytics?from=2024-01-01&to=2026-03-01", token=token), 422)
-    assert api.get("/v1/me/host/analytics", token=token).json["periods"] == []
+    empty = api.get("/v1/me/host/analytics", token=token).json
+    assert len(empty["periods"]) == 30 and {p["bookings"] for p in empty["periods"]} == {0}
     assert_problem(api.get("/v1/admin/metrics", token=token), 403, "admin_only")
     assert_problem(api.get("/v1/admin/metrics"), 401)
     assert_problem(api.get("/v1/admin/metrics?days=0", token=token_for(roles=("admin",))), 422)

@@ -37,7 +37,7 @@ def test_contributions_of_each_kind() -> None:
     at = datetime(2026, 3, 1, tzinfo=UTC)
     confirmed = _h("e1", "booking.confirmed", at, listing_id="lst_1", seats=2, response_seconds=600)
     assert domain.contributions(confirmed) == {"bookings": 1, "seats_sold": 2, "new_players": 1,
-                                               "lst#lst_1#bookings": 1, "lst#lst_1#seats": 2,
+                                               "lst#lst_1": 2 * domain.SEAT + 1,
                                                "requests_answered": 1, "response_seconds": 600}
     assert domain.contributions(confirmed, repeat=True)["repeat_bookings"] == 1
     cancelled = _h("e2", "booking.cancelled", at, seats=1, reason="player_cancelled")
@@ -48,7 +48,7 @@ def test_contributions_of_each_kind() -> None:
     assert domain.contributions(completed, first_of_session=True) == {
         "completed": 1, "seats_completed": 3, "sessions_run": 1, "capacity_run": 5}
     assert domain.contributions(_h("e6", "payment.charged", at, amount=1500, currency="eur")) == {
-        "payments": 1, "revenue#eur": 1500}
+        "revenue#eur": 1500}
     assert domain.contributions(_h("e7", "payment.refunded", at, amount=500, currency="eur")) == {"refunds#eur": 500}
     assert domain.contributions(_h("e8", "payout.sent", at, amount=5, currency="eur")) == {}
 
@@ -64,9 +64,18 @@ def test_recount_counts_each_event_once_and_knows_repeat_players() -> None:
 def test_fill_rate_top_listings_and_ranges() -> None:
     assert domain.fill_rate({"seats_completed": 3, "capacity_run": 4}) == 0.75
     assert domain.fill_rate({}) is None
-    c = {"lst#a#bookings": 1, "lst#a#seats": 1, "lst#b#bookings": 1, "lst#b#seats": 4}
+    c = {"lst#a": domain.SEAT + 1, "lst#b": 4 * domain.SEAT + 1}
     assert domain.top_listings(c) == [("b", 1, 4), ("a", 1, 1)]
     with pytest.raises(ValueError):
         domain.check_range(date(2026, 3, 2), date(2026, 3, 1))
     with pytest.raises(ValueError):
         domain.check_range(date(2025, 1, 1), date(2026, 3, 1))
+
+
+def test_every_period_of_the_range_is_on_the_axis() -> None:
+    assert domain.periods_between(date(2026, 3, 28), date(2026, 4, 2), "week") == [date(2026, 3, 23),
+                                                                                    date(2026, 3, 30)]
+    assert domain.periods_between(date(2026, 1, 31), date(2026, 3, 1), "month") == [
+        date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    rolled = domain.roll_up({date(2026, 3, 2): {"bookings": 2}}, "day", date(2026, 3, 1), date(2026, 3, 3))
+    assert rolled == {date(2026, 3, 1): {}, date(2026, 3, 2): {"bookings": 2}, date(2026, 3, 3): {}}
