@@ -4,11 +4,11 @@ analytics show something. Through the app's own services:
 - a past one-shot of Mira's, played by Pat and Wren 1: the clock is moved back 12 days to create and
   book it, forward past its end to complete it (booking's completion use case), then both sides
   review (double-blind: published at once since both wrote) and Mira replies; the clock comes back;
-- thirty days of counted events for Mira and the studio (bookings, payments, a refund, cancellations,
-  completions, a no-show, a waitlist conversion) through the analytics subscriber's counting function,
-  with fixed event ids, so a restart counts nothing twice.
+- thirty days of events for Mira and the studio (bookings, payments, refunds, cancellations,
+  completions, no-shows, waitlist conversions), recounted in memory by analytics' own arithmetic and
+  written as one batch per host (`analytics.service.record_history`: a transaction per day), once.
 
-Skipped when Mira already has reviews (a restart).
+The reviews are skipped when Mira already has some (a restart); the history batch is marked once made.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def _reviews(mira: Principal, players: list[Principal], bookings: list[str]) -> 
             service.reply(mira, mine.id, schemas.ReplyIn(text="Thank you! See you on the next run."))
 
 
-def _history(host: Principal, seed: int, days: int) -> int:
-    """Thirty days of events for a host's listings (fixed ids: counted once)."""
+def _history(host: Principal, seed: int, days: int) -> bool:
+    """Thirty days of events for a host's listings, counted as one batch (once: a restart skips it)."""
     from chalicelib.accounts import service as accounts
     from chalicelib.analytics import domain
     from chalicelib.analytics import service as analytics
@@ -79,7 +79,7 @@ def _history(host: Principal, seed: int, days: int) -> int:
     tz = accounts.timezone_of(host.user_id)
     rng = random.Random(seed)
     today = clock.now()
-    counted = 0
+    happenings: list[domain.Happening] = []
     for day in range(days, 0, -1):
         for n in range(rng.randint(1, 5)):
             at = today - timedelta(days=day, hours=rng.randint(0, 20))
@@ -102,8 +102,8 @@ def _history(host: Principal, seed: int, days: int) -> int:
                                               **base))
             if roll > 0.9:
                 facts.append(domain.Happening(f"{eid}_w", "waitlist.claimed", **base))
-            counted += sum(analytics.record(h, tz) for h in facts)
-    return counted
+            happenings += facts
+    return analytics.record_history(host.user_id, happenings, tz, batch_id=f"demo-{days}")
 
 
 def seed_reviews_and_history(mira: Principal, studio: Principal, players: list[Principal],

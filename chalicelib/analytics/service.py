@@ -306,9 +306,27 @@ def admin_metrics(principal: Principal, days: int) -> schemas.AdminMetrics:
     )
 
 
-def record_all(happenings: Iterable[domain.Happening], tz: str) -> int:
-    """Count many happenings for hosts of one timezone (seed and bench); returns how many counted."""
-    return sum(record(h, tz) for h in happenings)
+def record_history(host_id: str, happenings: Iterable[domain.Happening], tz: str, batch_id: str) -> bool:
+    """Count a batch of past events of one host at once (the local stack's demo history): recounted in
+    memory, then one transaction per day (its counters and the totals; the platform's day). Once per
+    `batch_id`; returns False when the batch was already counted."""
+    mark = mark_pk(f"history#{host_id}#{batch_id}")
+    if _exists(mark, MARK_SK):
+        return False
+    days = domain.recount(happenings, tz)
+    for day, counts in sorted(days.items()):
+        platform = {k: v for k, v in counts.items()
+                    if k in PLATFORM_KEYS or k.startswith((domain.REVENUE, domain.REFUNDS))}
+
+        def build(tx: TransactWrite, day: date = day, counts: dict[str, int] = counts,
+                  platform: dict[str, int] = platform) -> None:
+            _add(tx, host_pk(host_id), day_sk(day.isoformat()), counts)
+            _add(tx, host_pk(host_id), TOTAL_SK, counts)
+            _add(tx, platform_pk(_shard(f"{batch_id}#{day}")), day_sk(day.isoformat()), platform)
+
+        conditional.run(build)
+    EventMarkItem(mark, MARK_SK, event_kind="history", expires_at=clock.now() + MARK_TTL).save()
+    return True
 
 
 def at_noon(day: date, tz: str) -> datetime:

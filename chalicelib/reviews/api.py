@@ -12,13 +12,14 @@ from chalicelib.core.openapi_docs import RouteDoc
 from chalicelib.core.routing import ApiBlueprint
 
 if TYPE_CHECKING:
-    from chalicelib.core import http, pagination
+    from chalicelib.core import http, idempotency, pagination
     from chalicelib.reviews import feedback, schemas, service
 else:  # loaded by the first request that needs them (cold start)
     feedback = lazy_import("chalicelib.reviews.feedback")
     schemas = lazy_import("chalicelib.reviews.schemas")
     service = lazy_import("chalicelib.reviews.service")
     http = lazy_import("chalicelib.core.http")
+    idempotency = lazy_import("chalicelib.core.idempotency")
     pagination = lazy_import("chalicelib.core.pagination")
 
 bp = ApiBlueprint(__name__)
@@ -29,12 +30,17 @@ S = "chalicelib.reviews.schemas:"
 @bp.route("/v1/bookings/{booking_id}/review", methods=["POST"], doc=RouteDoc(
     "Review a completed booking from your side (its player: the session and host; its host: the player). "
     "Double-blind: published when both sides wrote or when the window (14 days after the session) closes",
-    request=S + "ReviewIn", response=S + "ReviewOut", status=201, errors=(400, 404, 409, 415, 422), tags=TAGS))
+    request=S + "ReviewIn", response=S + "ReviewOut", status=201, errors=(400, 404, 409, 415, 422),
+    idempotent=True, tags=TAGS))
 def submit_review(booking_id: str) -> Response:
     request = bp.current_request
     principal = authenticate(request)
     body = http.parse_body(request, schemas.ReviewIn)
-    return http.json_response(service.submit(principal, booking_id, body), status=201)
+    outcome = idempotency.run_once(
+        scope=f"{principal.user_id}:review:{booking_id}", key=idempotency.key_from(request),
+        payload=body.model_dump(mode="json"),
+        action=lambda: {"status": 201, "body": service.submit(principal, booking_id, body).model_dump(mode="json")})
+    return http.json_response(outcome["body"], status=int(outcome["status"]))
 
 
 @bp.route("/v1/reviews/{review_id}", methods=["GET"], doc=RouteDoc(

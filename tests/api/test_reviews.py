@@ -82,7 +82,11 @@ def test_published_when_the_window_closes(api: Any, token_for: Any) -> None:
 def test_one_review_per_booking_and_side(api: Any, token_for: Any) -> None:
     done = completed_bookings(api, token_for)
     (ptoken, _), booking = done.players[0], done.bookings[0]
-    assert _review(api, ptoken, booking).status == 201
+    key = {"Idempotency-Key": "review-1"}
+    first = api.post(f"/v1/bookings/{booking}/review", token=ptoken, json_body=GOOD, headers=key)
+    assert first.status == 201
+    replay = api.post(f"/v1/bookings/{booking}/review", token=ptoken, json_body=GOOD, headers=key)
+    assert replay.status == 201 and replay.json["id"] == first.json["id"]  # the same key replays the first answer
     assert_problem(_review(api, ptoken, booking), 409, "already_reviewed")
     assert _review(api, done.host_token, booking, HOST_SIDE).status == 201
     assert_problem(_review(api, done.host_token, booking, HOST_SIDE), 409, "already_reviewed")
