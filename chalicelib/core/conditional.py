@@ -2,11 +2,14 @@
 
 `booking.txn` does the same with booking's retry policy; this is the plain form for packages whose
 transactions are small: commit (outbox flushed after), or raise `Refused` naming the (PK, SK) whose
-condition failed. A TransactionConflict is retried a few times.
+condition failed. A TransactionConflict (another transaction on the same items) is retried a few
+times after a short jittered backoff.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,7 +21,7 @@ from chalicelib.core.exceptions import Conflict
 from chalicelib.core.table import sent_keys
 
 T = TypeVar("T")
-ATTEMPTS = 4
+ATTEMPTS = 6
 
 
 class Refused(Exception):
@@ -31,7 +34,7 @@ class Refused(Exception):
 
 
 def run(build: Callable[[TransactWrite], T]) -> T:
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         sent: list[tuple[str, str]] = []
         try:
             with outbox.transaction() as tx:
@@ -45,4 +48,5 @@ def run(build: Callable[[TransactWrite], T]) -> T:
                 raise Refused(failed) from None
             if codes and not any(code == "TransactionConflict" for code in codes):
                 raise
+            time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # backoff before retrying
     raise Conflict("The item is busy; try again.", code="busy")

@@ -8,6 +8,8 @@ window timer is scheduled by the `booking.completed` / `booking.no_show` subscri
 from __future__ import annotations
 
 import contextlib
+import random
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -109,15 +111,23 @@ def _add_reputation(tx: TransactWrite, r: ReviewItem, delta: dict[str, int]) -> 
         tx.update(ReputationItem(pk, REPUTATION_SK), actions=actions, condition=condition)
 
 
+ATTEMPTS = 12
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0.005, 0.03) * min(attempt + 1, 4))
+
+
 def _commit(build: Any) -> None:
     """Run `build` in a transaction; again (freshly read) when only a reputation item changed meanwhile."""
-    for attempt in range(6):
+    for attempt in range(ATTEMPTS):
         try:
             conditional.run(build)
             return
         except conditional.Refused as refused:
-            if attempt == 5 or not all(pk.startswith("REPUTATION#") for pk, _ in refused.keys):
+            if attempt == ATTEMPTS - 1 or not all(pk.startswith("REPUTATION#") for pk, _ in refused.keys):
                 raise
+            _backoff(attempt)
 
 
 def _count(tx: TransactWrite, field: str) -> None:
@@ -182,13 +192,13 @@ def submit(principal: Principal, booking_id: str, body: schemas.ReviewIn) -> sch
         raise _refuse(rule) from None
     if side == domain.HOST and (body.preparation is not None or body.value is not None):
         raise BadRequest("Hosts rate players overall, communication and atmosphere only.", code="invalid_sub_rating")
-    for _ in range(6):
+    for attempt in range(ATTEMPTS):
         try:
             return _write(principal, b, side, body, closes)
         except conditional.Refused as refused:
             if refused.on(*guard_key(b.booking_id, side)):
                 raise AlreadyReviewed("You already reviewed this booking.") from None
-            continue  # the other side wrote meanwhile: read again, publish both
+            _backoff(attempt)  # the other side wrote, or the sums changed, meanwhile: read again
     raise AlreadyReviewed("The booking's reviews changed meanwhile; try again.", code="busy")
 
 
