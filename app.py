@@ -6,6 +6,7 @@ from chalice import Chalice, Rate, Response
 from chalice.app import WebsocketEvent
 
 from chalicelib.accounts.api import bp as accounts_api
+from chalicelib.analytics.api import bp as analytics_api
 from chalicelib.booking.api import bp as booking_api
 from chalicelib.catalog.api import bp as catalog_api
 from chalicelib.catalog.discovery_api import bp as discovery_api
@@ -15,19 +16,23 @@ from chalicelib.chat.messages_api import bp as chat_messages_api
 from chalicelib.core import auth, cors, middleware
 from chalicelib.core.docs_api import bp as docs_api
 from chalicelib.core.lazy import lazy_import
+from chalicelib.dashboards.api import bp as dashboards_api
 from chalicelib.notifications.api import bp as notifications_api
 from chalicelib.payments.api import bp as payments_api
+from chalicelib.reviews.api import bp as reviews_api
 
 if TYPE_CHECKING:
     from chalicelib.booking import jobs as booking_jobs
     from chalicelib.chat import websocket
     from chalicelib.core import sweep
     from chalicelib.notifications import jobs as notifications_jobs
+    from chalicelib.reviews import jobs as review_jobs
 else:  # imported by the functions that use them, not on every cold start
     booking_jobs = lazy_import("chalicelib.booking.jobs")
     websocket = lazy_import("chalicelib.chat.websocket")
     sweep = lazy_import("chalicelib.core.sweep")
     notifications_jobs = lazy_import("chalicelib.notifications.jobs")
+    review_jobs = lazy_import("chalicelib.reviews.jobs")
 
 app = Chalice(app_name="sesh")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # chalice package/deploy require the opt-in
@@ -46,6 +51,9 @@ app.register_blueprint(docs_api)
 app.register_blueprint(payments_api)
 app.register_blueprint(booking_api)
 app.register_blueprint(notifications_api)
+app.register_blueprint(reviews_api)
+app.register_blueprint(analytics_api)
+app.register_blueprint(dashboards_api)
 
 
 # Websocket routes: declared on the app (Chalice does not wrap on_ws_* on a Blueprint).
@@ -72,4 +80,5 @@ cors.register_preflight_routes(app)
 def sweep_timers(event: object) -> None:
     booking_jobs.register()  # the timer handlers and outbox senders of booking, known to this Lambda
     notifications_jobs.register()  # reminders, chat digests, and the email and push senders
+    review_jobs.register()  # the review window's end
     sweep.run()

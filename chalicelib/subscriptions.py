@@ -4,39 +4,38 @@ mistyped kind fails at publish time. Each subscriber receives a `core.events.Eve
 and must be idempotent (key on `event.event_id`).
 """
 
+NOTIFY = "chalicelib.notifications.reactions:on_event"  # in-app, email and push notices; calendars, reminders
+ANALYTICS = "chalicelib.analytics.service:on_event"  # per-day counters of hosts and the platform
+REVIEW_WINDOW = "chalicelib.reviews.service:on_booking_finished"  # schedules the review window's end
+
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     # booking (chalicelib/booking/effects.py)
-    "booking.requested": (),
-    "booking.confirmed": (),
-    "booking.payment_failed": (),
-    "booking.cancelled": (),
-    "booking.declined": (),
-    "booking.expired": (),
-    "booking.completed": (),
-    "booking.no_show": (),
-    "booking.rescheduled": (),
+    "booking.requested": (NOTIFY,),
+    "booking.confirmed": (NOTIFY, ANALYTICS),
+    "booking.payment_failed": (NOTIFY,),
+    "booking.cancelled": (NOTIFY, ANALYTICS),
+    "booking.declined": (NOTIFY, ANALYTICS),
+    "booking.expired": (NOTIFY,),
+    "booking.completed": (ANALYTICS, REVIEW_WINDOW),
+    "booking.no_show": (ANALYTICS, REVIEW_WINDOW),
+    "booking.rescheduled": (NOTIFY,),
     "booking.refunded": (),
-    "session.cancelled": (),
+    "session.cancelled": (NOTIFY,),
     "session.rescheduled": (),
-    "waitlist.joined": (),
-    "waitlist.offered": (),
-    "waitlist.offer_expired": (),
-    "waitlist.claimed": (),
+    "waitlist.joined": (NOTIFY,),
+    "waitlist.offered": (NOTIFY,),
+    "waitlist.offer_expired": (NOTIFY,),
+    "waitlist.claimed": (ANALYTICS,),
     # payments (chalicelib/payments): payload booking_id, host_id, player_id, amount, currency (+ below)
-    "payment.charged": (),  # money received for a booking (+ payment_intent_id)
-    "payment.refunded": (),  # a refund went through (+ reason, refund_id)
-    "payout.sent": (),  # a transfer to the host (+ transfer_id); player_id absent
+    "payment.charged": (NOTIFY, ANALYTICS),  # money received for a booking (+ payment_intent_id)
+    "payment.refunded": (NOTIFY, ANALYTICS),  # a refund went through (+ reason, refund_id)
+    "payout.sent": (NOTIFY,),  # a transfer to the host (+ transfer_id); player_id absent
     "payout.reversed": (),  # part of a transfer taken back after a late refund (+ reversal_id)
-    "dispute.opened": (),  # (+ dispute_id, reason)
+    "dispute.opened": (NOTIFY, ANALYTICS),  # (+ dispute_id, reason)
     "dispute.closed": (),  # (+ dispute_id, outcome: won | lost)
     "payouts.status_changed": (),  # host_id, payouts_enabled only
+    # reviews (chalicelib/reviews/service.py)
+    "review.submitted": (),  # review_id, booking_id, side, host_id, player_id
+    "review.published": (),  # review_id, booking_id, side, author_id, subject_id, listing_id, rating
 }
 
-# notifications (chalicelib/notifications/reactions.py): people are told in-app, by email and push.
-NOTIFIED = (
-    "booking.requested", "booking.confirmed", "booking.payment_failed", "booking.cancelled", "booking.declined",
-    "booking.expired", "booking.rescheduled", "session.cancelled", "waitlist.joined", "waitlist.offered",
-    "waitlist.offer_expired", "payment.charged", "payment.refunded", "payout.sent", "dispute.opened",
-)
-for _kind in NOTIFIED:
-    SUBSCRIBERS[_kind] = (*SUBSCRIBERS[_kind], "chalicelib.notifications.reactions:on_event")

@@ -191,8 +191,23 @@ def booking_created(wire: str) -> datetime:
     return datetime.fromisoformat(wire.replace("Z", "+00:00"))
 
 
+def _reviews(ctx: SeedContext) -> None:
+    """Reviews of a past session of Mira's and a month of analytics history (devstack/seed_reviews.py)."""
+    from chalicelib.accounts import service as accounts
+    from chalicelib.core.auth import Claims
+    from devstack.seed_reviews import seed_reviews_and_history
+
+    players = [ctx.principals[PLAYER.key]]
+    wren = WAITLISTERS[0]
+    players.append(ctx.principals.get(wren.key) or accounts.principal_for(
+        Claims(ctx.issuer.issuer, wren.user_id, wren.email, wren.name, frozenset(wren.roles))))
+    seed_reviews_and_history(ctx.principals[GAME_MASTER.key], ctx.principals[STUDIO.key], players)
+
+
 # The order matters: each step may use what earlier ones made. Add later capabilities' data here.
-STEPS: list[Callable[[SeedContext], None]] = [_users, _host_profiles, _catalog, _bookings, _chats, _notifications]
+STEPS: list[Callable[[SeedContext], None]] = [
+    _users, _host_profiles, _catalog, _bookings, _chats, _notifications, _reviews,
+]
 
 
 def seed(issuer: Issuer) -> SeedContext:

@@ -85,6 +85,11 @@ class HostProfileOut(BaseModel):
     version: int
 
 
+class HostRating(BaseModel):
+    average: float | None
+    count: int
+
+
 class PublicProfile(BaseModel):
     """What anyone may see of a user: never email or settings."""
 
@@ -95,6 +100,7 @@ class PublicProfile(BaseModel):
     is_host: bool
     host_profile: HostProfileOut | None
     member_since: str
+    rating: HostRating | None = Field(default=None, description="Hosts: their reviews' average and count.")
 
 
 class Me(PublicProfile):

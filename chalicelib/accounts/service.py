@@ -104,7 +104,15 @@ def _public(user: UserItem, host: HostProfileItem | None) -> schemas.PublicProfi
         is_host=bool(user.is_host),
         host_profile=_host_out(host),
         member_since=clock.to_wire(user.created_at),
+        rating=_host_rating(user.user_id) if user.is_host else None,
     )
+
+
+def _host_rating(user_id: str) -> schemas.HostRating:
+    from chalicelib.reviews import service as reviews
+
+    found = reviews.rating_of(user_id)
+    return schemas.HostRating(average=found.average, count=found.count)
 
 
 def _me(user: UserItem, host: HostProfileItem | None, principal: Principal) -> schemas.Me:
@@ -122,6 +130,14 @@ def _me(user: UserItem, host: HostProfileItem | None, principal: Principal) -> s
 def get_me(principal: Principal) -> schemas.Me:
     user, host = _load(principal.user_id)
     return _me(user, host, principal)
+
+
+def timezone_of(user_id: str) -> str:
+    """The user's preferred IANA timezone ("UTC" for an unknown user): one GetItem."""
+    try:
+        return str(UserItem.get(user_pk(user_id), PROFILE_SK).timezone or "UTC")
+    except UserItem.DoesNotExist:
+        return "UTC"
 
 
 def public_profile(user_id: str) -> schemas.PublicProfile:

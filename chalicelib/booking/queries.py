@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from chalicelib.booking import create, schemas, sessions, store, waitlist
 from chalicelib.booking.models import BookingItem, player_bookings_pk
 from chalicelib.core import clock
@@ -45,8 +48,36 @@ def roster(principal: Principal, session_id: str) -> schemas.RosterOut:
     )
 
 
-def booking_facts(booking_id: str) -> schemas.BookingOut | None:
-    """A booking as other packages see it (notifications: times, price, refund), no caller check;
-    None when there is no such booking. One consistent GetItem."""
-    found = store.find_booking(booking_id)
-    return store.booking_out(found) if found is not None else None
+@dataclass(frozen=True)
+class BookingFacts:
+    """What other packages (notifications, reviews, analytics) may know of a booking, without its model."""
+
+    booking_id: str
+    session_id: str
+    listing_id: str
+    host_id: str
+    player_id: str
+    state: str
+    mode: str
+    seats: int
+    amount: int
+    currency: str
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    close_reason: str | None
+    payment_status: str | None
+    amount_refunded: int
+
+
+def booking_facts(booking_id: str) -> BookingFacts | None:
+    """The booking's facts (one consistent GetItem), or None when there is no such booking."""
+    b = store.find_booking(booking_id)
+    if b is None:
+        return None
+    return BookingFacts(
+        booking_id=b.booking_id, session_id=b.session_id, listing_id=b.listing_id, host_id=b.host_id,
+        player_id=b.player_id, state=b.state, mode=b.mode, seats=int(b.seats), amount=int(b.amount or 0),
+        currency=b.currency, starts_at=b.starts_at, ends_at=b.ends_at, created_at=b.created_at,
+        close_reason=b.close_reason, payment_status=b.payment_status, amount_refunded=int(b.amount_refunded or 0),
+    )

@@ -5,6 +5,7 @@ Orders, with nothing lost or repeated across pages:
 - sessions by price: (price in the currency, listing id, starts_at, session id)
 - listings by start: (their first matching session's starts_at, its id)
 - listings by price: (price in the currency, listing id)
+- sessions and listings by rating: (the listing's rank: average then count, best first; listing id; start)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from chalicelib.catalog import domain, views
 from chalicelib.catalog import search_plan as plan
 from chalicelib.catalog import search_schemas as sch
 from chalicelib.catalog.models import ListingItem, SessionItem, listing_sessions_pk
-from chalicelib.catalog.schemas import HostSummary
+from chalicelib.catalog.schemas import HostSummary, ListingCard, Rating
 from chalicelib.catalog.search import (
     Budget,
     Loaded,
@@ -68,6 +69,7 @@ def to_filters(query: sch.SearchFilters) -> plan.Filters:
         host=query.host,
         words=tuple(domain.words(query.q, limit=None)) if query.q else (),
         sort=query.sort,
+        min_rating=query.min_rating,
     )
 
 
@@ -241,6 +243,53 @@ def _priced_listing_ok(filters: plan.Filters, loaded: Loaded, entry: dict[str, A
     return expected is not None and plan.price_key(expected, listing_id) == text(entry, "SK")
 
 
+def scan_by_rating(
+    filters: plan.Filters, after: dict[str, Any] | None, want: int, budget: Budget, loaded: Loaded, *, first_only: bool
+) -> tuple[list[Hit], dict[str, Any] | None]:
+    """Rated listings, best first (the reviews package keeps their order), with their matching
+    sessions (all, or only the first). Cursor: {"l": rank key of the listing, "s": session or None}."""
+    from chalicelib.reviews import service as reviews
+
+    stopped_at, within = (after["l"], after.get("s")) if after else (None, None)
+    page = 25 if first_only else min(100, want + 1)
+    hits: list[Hit] = []
+    position = after
+    resume: dict[str, Any] | None = None
+    try:
+        while True:
+            budget.spend()
+            chunk, resume = reviews.rated_listings(stopped_at or "0", LISTINGS_PER_ROUND, resume)
+            loaded.fetch(budget, (), (lid for _, lid in chunk))
+            todo: list[tuple[str, ListingItem, str | None]] = []
+            for rank, lid in chunk:
+                if rank == stopped_at and (first_only or within is None):
+                    continue  # finished on an earlier page
+                if loaded.listing_ok(filters, lid):
+                    todo.append((rank, loaded.listings[lid], within if rank == stopped_at else None))
+            sessions = parallel(
+                lambda t: _started(_listing_sessions(filters, budget, t[1].listing_id, t[2], page)), todo
+            )
+            for (rank, listing, _), found in zip(todo, sessions, strict=True):
+                for sk, session in found:
+                    if session is None:
+                        continue
+                    hits.append(Hit(sk, session, listing))
+                    position = {"l": rank, "s": sk}
+                    if first_only or len(hits) == want:
+                        break
+                if len(hits) == want and not first_only:
+                    return hits, position
+                position = {"l": rank, "s": None}
+                if len(hits) == want:
+                    return hits, position
+            if chunk:
+                position = {"l": chunk[-1][0], "s": None}
+            if resume is None:
+                return hits, None
+    except Spent:
+        return hits, position
+
+
 # Listings in start order: each at its first matching session
 
 
@@ -283,6 +332,22 @@ def _hosts(hits: list[Hit]) -> dict[str, HostSummary]:
     return {k: HostSummary.model_validate(v.model_dump()) for k, v in found.items()}
 
 
+def _loaded(filters: plan.Filters) -> Loaded:
+    """Listings' ratings are read with them only when the search filters by rating."""
+    return Loaded(ratings={} if filters.min_rating is not None else None)
+
+
+def _ratings(hits: list[Hit]) -> dict[str, Rating]:
+    from chalicelib.reviews import service as reviews
+
+    found = reviews.ratings_of(h.listing.listing_id for h in hits) if hits else {}
+    return {lid: Rating(average=r.average, count=r.count) for lid, r in found.items()}
+
+
+def _card(listing: ListingItem, currency: str | None, ratings: dict[str, Rating]) -> ListingCard:
+    return views.listing_card(listing, currency).model_copy(update={"rating": ratings.get(listing.listing_id)})
+
+
 def _params(query: sch.SearchQuery) -> dict[str, Any]:
     return query.model_dump(mode="json", exclude_unset=True)
 
@@ -291,19 +356,21 @@ def search_sessions(query: sch.SearchQuery) -> sch.SessionPage:
     filters = to_filters(query)
     scope = plan.scope("sessions", _params(query))
     raw = decode_cursor(query.cursor, scope)
-    budget = Budget.per_listing(query.limit) if filters.sort == "price" else Budget()
-    loaded = Loaded()
+    budget = Budget.per_listing(query.limit) if filters.sort in ("price", "rating") else Budget()
+    loaded = _loaded(filters)
     cursor: dict[str, Any] | None
     if filters.sort == "price":
         hits, cursor = scan_by_price(filters, raw, query.limit, budget, loaded, first_only=False)
+    elif filters.sort == "rating":
+        hits, cursor = scan_by_rating(filters, raw, query.limit, budget, loaded, first_only=False)
     else:
         hits, position = scan_by_start(filters, raw["p"] if raw else None, query.limit, budget, loaded)
         cursor = {"p": position} if position else None
-    hosts = _hosts(hits)
+    hosts, ratings = _hosts(hits), _ratings(hits)
     items = [
         sch.SessionCard(
             **views.session_brief(h.session, query.tz).model_dump(),
-            listing=views.listing_card(h.listing, filters.currency),
+            listing=_card(h.listing, filters.currency, ratings),
             host=hosts.get(h.listing.host_id),
         )
         for h in hits
@@ -315,10 +382,11 @@ def search_listings(query: sch.SearchQuery) -> sch.ListingPage:
     filters = to_filters(query)
     scope = plan.scope("listings", _params(query))
     raw = decode_cursor(query.cursor, scope)
-    budget, loaded = Budget.per_listing(query.limit), Loaded()
+    budget, loaded = Budget.per_listing(query.limit), _loaded(filters)
     cursor: dict[str, Any] | None
-    if filters.sort == "price":
-        hits, cursor = scan_by_price(filters, raw, query.limit, budget, loaded, first_only=True)
+    if filters.sort in ("price", "rating"):
+        scan = scan_by_price if filters.sort == "price" else scan_by_rating
+        hits, cursor = scan(filters, raw, query.limit, budget, loaded, first_only=True)
         if cursor is not None:
             cursor = {"l": cursor["l"]}
     else:
@@ -326,10 +394,10 @@ def search_listings(query: sch.SearchQuery) -> sch.ListingPage:
         firsts = FirstSessions(filters, before, budget)
         hits, position = scan_by_start(filters, before, query.limit, budget, loaded, firsts.prepare, firsts.accept)
         cursor = {"p": position} if position else None
-    hosts = _hosts(hits)
+    hosts, ratings = _hosts(hits), _ratings(hits)
     items = [
         sch.ListingResult(
-            listing=views.listing_card(h.listing, filters.currency),
+            listing=_card(h.listing, filters.currency, ratings),
             host=hosts.get(h.listing.host_id),
             next_session=views.session_brief(h.session, query.tz),
         )

@@ -218,6 +218,13 @@ class ListingOut(BaseModel):
     version: int
 
 
+class Rating(BaseModel):
+    """A listing's or host's reviews in two numbers (kept by the reviews package)."""
+
+    average: float | None = Field(description="Mean of the overall stars, 2 decimals; null without reviews.")
+    count: int
+
+
 class ListingCard(BaseModel):
     """What a result list shows of a listing."""
 
@@ -236,6 +243,7 @@ class ListingCard(BaseModel):
     price: Money
     booking_mode: str
     image_url: str | None
+    rating: Rating | None = Field(default=None, description="In search results (and listing pages).")
 
 
 class SessionBrief(BaseModel):
@@ -255,6 +263,7 @@ class SessionBrief(BaseModel):
 class ListingDetail(ListingOut):
     host: HostSummary | None
     upcoming_sessions: list[SessionBrief]
+    rating: Rating | None = Field(default=None, description="Its published reviews: average and count.")
 
 
 class ListingList(BaseModel):

@@ -161,6 +161,7 @@ class Loaded:
     sessions: dict[str, SessionItem] = field(default_factory=dict)
     listings: dict[str, ListingItem] = field(default_factory=dict)
     facets: dict[str, plan.Facets] = field(default_factory=dict)
+    ratings: dict[str, float | None] | None = None  # listing → average rating; read only when a search needs them
 
     def fetch(self, budget: Budget, session_ids: Iterable[str], listing_ids: Iterable[str]) -> None:
         keys = [(session_pk(s), SESSION_SK) for s in dict.fromkeys(session_ids) if s not in self.sessions]
@@ -173,6 +174,18 @@ class Loaded:
                 elif isinstance(item, ListingItem):
                     self.listings[item.listing_id] = item
                     self.facets[item.listing_id] = views.facets_of(item)
+        self._fetch_ratings(budget)
+
+    def _fetch_ratings(self, budget: Budget) -> None:
+        if self.ratings is None:
+            return
+        from chalicelib.reviews import service as reviews
+
+        missing = [lid for lid in self.listings if lid not in self.ratings]
+        for i in range(0, len(missing), BATCH_GET):
+            budget.spend()
+            found = reviews.ratings_of(missing[i : i + BATCH_GET])
+            self.ratings.update({lid: r.average for lid, r in found.items()})
 
     def listing_ok(self, filters: plan.Filters, listing_id: str) -> bool:
         listing = self.listings.get(listing_id)
@@ -180,6 +193,7 @@ class Loaded:
             listing is not None
             and listing.status == domain.PUBLISHED
             and plan.facets_match(filters, self.facets[listing_id])
+            and (filters.min_rating is None or ((self.ratings or {}).get(listing_id) or 0.0) >= filters.min_rating)
         )
 
 

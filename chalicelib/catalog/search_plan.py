@@ -81,7 +81,8 @@ class Filters:
     radius_km: float = 25.0
     host: str | None = None
     words: tuple[str, ...] = ()
-    sort: str = "start"  # start | price
+    sort: str = "start"  # start | price | rating
+    min_rating: float | None = None
 
 
 @dataclass(frozen=True)

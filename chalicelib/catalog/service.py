@@ -242,11 +242,19 @@ def get_listing(principal: Principal | None, listing_id: str, viewer_tz: str | N
         limit=10,
     )
     host = accounts.host_summaries([listing.host_id]).get(listing.host_id)
+    rating = _rating_of(listing_id)
     return schemas.ListingDetail(
+        rating=schemas.Rating(average=rating.average, count=rating.count),
         **views.listing_out(listing).model_dump(),
         host=schemas.HostSummary.model_validate(host.model_dump()) if host else None,
         upcoming_sessions=[views.session_brief(s, viewer_tz) for s in upcoming if isinstance(s, SessionItem)],
     )
+
+
+def _rating_of(listing_id: str) -> Any:
+    from chalicelib.reviews import service as reviews
+
+    return reviews.rating_of(listing_id)
 
 
 def _host_page(host_id: str, limit: int, cursor: str | None, scope: str) -> tuple[list[ListingItem], str | None]:

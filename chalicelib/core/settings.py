@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     stripe_timeout_seconds: float = 5.0
     stripe_event_retention_days: int = 30  # how long processed webhook event ids are remembered
 
+    # Reviews: double-blind until both sides wrote or the window (days after the session) closes.
+    review_window_days: int = 14
+    review_edit_hours: int = 48
+
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.accounts import service as accounts
 from chalicelib.booking import queries as bookings
-from chalicelib.booking.schemas import BookingOut
+from chalicelib.booking.queries import BookingFacts
 from chalicelib.catalog import seats
 from chalicelib.core import clock
 from chalicelib.core.events import Event
@@ -37,16 +37,16 @@ def _slot(session: seats.SessionForBooking) -> Slot:
     return Slot(session.session_id, session.listing_title, session.starts_at, session.ends_at, session.timezone)
 
 
-def _project(kind: str, p: dict[str, Any], booking: BookingOut | None,
+def _project(kind: str, p: dict[str, Any], booking: BookingFacts | None,
              session: seats.SessionForBooking | None) -> int:
     """Keep the calendars (and reminders) in step; returns the player's entry sequence."""
     sequence = 0
     if kind in ("booking.confirmed", "booking.rescheduled") and booking and session:
         if booking.state == CONFIRMED:
-            sequence = calendar_feed.place(booking.player_id, booking.id, domain.PLAYER, _slot(session))
+            sequence = calendar_feed.place(booking.player_id, booking.booking_id, domain.PLAYER, _slot(session))
             calendar_feed.place(session.host_id, session.session_id, domain.HOST, _slot(session))
     elif kind == "booking.cancelled" and booking:
-        calendar_feed.cancel(booking.player_id, booking.id)
+        calendar_feed.cancel(booking.player_id, booking.booking_id)
         if p.get("reason") in SESSION_WIDE:
             calendar_feed.cancel(booking.host_id, booking.session_id)
     elif kind == "session.cancelled" and session:
@@ -54,18 +54,19 @@ def _project(kind: str, p: dict[str, Any], booking: BookingOut | None,
     return sequence
 
 
-def _facts(p: dict[str, Any], booking: BookingOut | None, session: seats.SessionForBooking | None,
+def _facts(p: dict[str, Any], booking: BookingFacts | None, session: seats.SessionForBooking | None,
            sequence: int) -> dict[str, Any]:
     facts: dict[str, Any] = {k: p[k] for k in ("booking_id", "session_id", "entry_id") if p.get(k)}
     if session is not None:
         facts.update(title=session.listing_title, session_id=session.session_id, session_timezone=session.timezone,
                      starts_at=clock.to_wire(session.starts_at), ends_at=clock.to_wire(session.ends_at))
     if booking is not None:
-        facts.update(booking_id=booking.id, seats=booking.seats, starts_at=booking.starts_at, ends_at=booking.ends_at)
-        if booking.price.amount and booking.payment_status in ("paid", "refunded"):
-            facts.update(price_amount=booking.price.amount, price_currency=booking.price.currency)
+        facts.update(booking_id=booking.booking_id, seats=booking.seats, starts_at=clock.to_wire(booking.starts_at),
+                     ends_at=clock.to_wire(booking.ends_at))
+        if booking.amount and booking.payment_status in ("paid", "refunded"):
+            facts.update(price_amount=booking.amount, price_currency=booking.currency)
         if booking.amount_refunded:
-            facts.update(refund_amount=booking.amount_refunded, refund_currency=booking.price.currency)
+            facts.update(refund_amount=booking.amount_refunded, refund_currency=booking.currency)
     if p.get("amount") is not None and p.get("currency"):
         facts.update(amount_amount=int(p["amount"]), amount_currency=str(p["currency"]))
     if p.get("offer_expires_at"):
