@@ -1,5 +1,5 @@
-"""Hosts' private session feedback: what went well, what to improve. Only the session's host (and
-admins) read or write it; nobody else learns it exists."""
+"""Hosts' private session feedback: what went well, what to improve. Only the session's host reads
+or writes it (not even admins: the issue promises "only they see"); nobody else learns it exists."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _hosts_session(principal: Principal, session_id: str) -> str:
         session = seats.session_for_booking(session_id, consistent=False)
     except seats.NoSuchSession:
         raise NotFound("No such session.") from None
-    if principal.user_id != session.host_id and not principal.is_admin:
+    if principal.user_id != session.host_id:  # private notes: not even admins read them
         raise NotFound("No such session.")
     return session.host_id
 

@@ -24,6 +24,7 @@ from chalicelib.core import clock
 from devstack.table import create_table
 from tests.api.booking_helpers import FREE, book, listing_with_sessions, player
 from tests.api.catalog_helpers import LISTING, NOW, add_sessions, create_listing, make_host
+from tests.api.review_helpers import completed_bookings, long_tokens
 
 ANON, STRANGER, OWNER, OTHER_HOST, ADMIN = "anonymous", "stranger", "owner", "other_host", "admin"
 CALLERS = (ANON, STRANGER, OTHER_HOST, ADMIN, OWNER)  # the owner last: their call may change the world
@@ -52,6 +53,7 @@ class Row:
     body: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
     denied: frozenset[int] = field(default_factory=lambda: frozenset({401, 403, 404}))
     fresh: bool = False  # an allowed call changes what later rows rely on: this row gets a world of its own
+    reviewed: bool = False  # the row needs a completed session with reviews: a world of its own, later in time
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -91,6 +93,10 @@ def _world(api: Any, token_for: Any) -> World:
     entry = api.post(f"/v1/sessions/{full['id']}/waitlist", token=p_token, json_body={"seats": 1})
     assert entry.status == 201, entry.body
     assert api.put(f"/v1/me/favorites/{setup.listing['id']}", token=p_token).status == 204
+    device = api.post("/v1/me/devices", token=p_token, json_body={"platform": "ios", "token": "device-token-1"})
+    assert device.status in (200, 201), device.body
+    feed = api.get("/v1/me/calendar", token=p_token)
+    assert feed.status == 200, feed.body
     search = api.post("/v1/me/saved-searches", token=p_token, json_body={"name": "Horror", "filters": {"q": "horror"}})
     assert search.status == 201, search.body
     conversation = api.post("/v1/conversations", token=p_token,
@@ -111,9 +117,26 @@ def _world(api: Any, token_for: Any) -> World:
         "listing_id": setup.listing["id"], "session_id": setup.session_id, "full_session_id": full["id"],
         "booking_id": booking.json["id"], "entry_id": entry.json["id"], "search_id": search.json["id"],
         "conversation_id": cid, "message_id": message.json["id"], "player_id": p_id, "host_id": host_id,
-        "stranger_id": stranger_id,
+        "stranger_id": stranger_id, "feed_token": feed.json["url"].split("/calendar-feeds/")[1].split("/")[0],
     }
     return World(ids, {"player": {**callers, OWNER: p_token}, "host": {**callers, OWNER: host_token}})
+
+
+def _reviewed_world(api: Any, token_for: Any) -> World:
+    """A session that ran: P's booking completed, P and H reviewed each other (so both are published)."""
+    done = completed_bookings(api, token_for)
+    (p_token, p_id), booking_id = done.players[0], done.bookings[0]
+    review = api.post(f"/v1/bookings/{booking_id}/review", token=p_token, json_body={"rating": 5, "text": "Great"})
+    assert review.status == 201, review.body
+    host_side = api.post(f"/v1/bookings/{booking_id}/review", token=done.host_token, json_body={"rating": 4})
+    assert host_side.status == 201, host_side.body
+    other_token, _ = make_host(api, token_for)
+    stranger_token, _ = player(api, token_for)
+    callers = {ANON: None, STRANGER: stranger_token, OTHER_HOST: other_token,
+               ADMIN: token_for(roles=("player", "admin"))}
+    ids = {"booking_id": booking_id, "review_id": review.json["id"], "session_id": done.session_id,
+           "listing_id": done.listing_id, "host_id": done.host_id, "player_id": p_id}
+    return World(ids, {"player": {**callers, OWNER: p_token}, "host": {**callers, OWNER: done.host_token}})
 
 
 C = "/v1/conversations/{conversation_id}"
@@ -195,6 +218,37 @@ ROWS: list[Row] = [
     Row("PUT", C + "/pins/{message_id}", ONLY_OWNER),
     Row("DELETE", C + "/pins/{message_id}", ONLY_OWNER),
     Row("POST", "/v1/chat/reports/{message_id}", frozenset({ADMIN}), body={"action": "dismiss"}),
+    # notifications: the caller's own; feeds and unsubscribe links carry their own secret
+    Row("GET", "/v1/me/notifications", SIGNED_IN),
+    Row("POST", "/v1/me/notifications/read", SIGNED_IN, body={"all": True}),
+    Row("GET", "/v1/me/notification-preferences", SIGNED_IN),
+    Row("PUT", "/v1/me/notification-preferences", SIGNED_IN, body={"categories": {"marketing": {"email": False}}}),
+    Row("POST", "/v1/me/devices", SIGNED_IN, body={"platform": "ios", "token": "device-token-2"}),
+    Row("DELETE", "/v1/me/devices", ONLY_OWNER, body={"platform": "ios", "token": "device-token-1"}),  # P's device
+    Row("GET", "/v1/me/calendar", SIGNED_IN),
+    Row("GET", "/v1/calendar-feeds/{feed_token}/sesh.ics", EVERYONE),  # the token is the key
+    Row("POST", "/v1/me/calendar/rotate", SIGNED_IN, fresh=True),
+    Row("GET", "/v1/notifications/unsubscribe", NOBODY, denied=frozenset({403, 404, 422})),  # no valid signature
+    Row("POST", "/v1/notifications/unsubscribe", NOBODY, denied=frozenset({403, 404, 422})),
+    # dashboards and analytics: the caller's own; hosts' for hosts
+    Row("GET", "/v1/me/dashboard", SIGNED_IN),
+    Row("GET", "/v1/me/host/dashboard", frozenset({OTHER_HOST, ADMIN, OWNER}), owner="host"),
+    Row("GET", "/v1/me/host/analytics", frozenset({OTHER_HOST, ADMIN, OWNER}), owner="host"),
+    Row("GET", "/v1/me/host/analytics.csv", frozenset({OTHER_HOST, ADMIN, OWNER}), owner="host"),
+    Row("GET", "/v1/admin/metrics", frozenset({ADMIN})),
+    # reviews: public once published; written by the booking's two sides
+    Row("GET", "/v1/listings/{listing_id}/reviews", EVERYONE, owner="host", reviewed=True),
+    Row("GET", "/v1/users/{host_id}/reviews", EVERYONE, owner="host", reviewed=True),
+    Row("GET", "/v1/users/{host_id}/reputation", EVERYONE, owner="host", reviewed=True),
+    Row("GET", "/v1/reviews/{review_id}", EVERYONE, reviewed=True),
+    Row("PATCH", "/v1/reviews/{review_id}", ONLY_OWNER, body={"rating": 4}, reviewed=True),
+    Row("POST", "/v1/bookings/{booking_id}/review", ONLY_OWNER, body={"rating": 5}, reviewed=True),
+    Row("POST", "/v1/reviews/{review_id}/reply", ONLY_OWNER, owner="host", body={"text": "Thanks!"}, reviewed=True),
+    Row("POST", "/v1/reviews/{review_id}/report", SIGNED_IN, body={"reason": "rude"}, reviewed=True),
+    Row("POST", "/v1/admin/reviews/{review_id}/hide", frozenset({ADMIN}), body={"reason": "abuse"}, reviewed=True),
+    Row("GET", "/v1/sessions/{session_id}/feedback", ONLY_OWNER, owner="host", reviewed=True),
+    Row("PUT", "/v1/sessions/{session_id}/feedback", ONLY_OWNER, owner="host", body={"went_well": "Pacing"},
+        reviewed=True),
     # Stripe signs its webhooks; nobody else gets in
     Row("POST", "/v1/webhooks/stripe", NOBODY, body={"id": "evt_1"}, denied=frozenset({400})),
 ]
@@ -202,7 +256,8 @@ ROWS: list[Row] = [
 
 def _route_key(method: str, path: str) -> tuple[str, str]:
     """The route a row calls, with its placeholders named as in the OpenAPI document."""
-    renamed = path.replace("{full_session_id}", "{session_id}").replace("{host_id}", "{user_id}")
+    renamed = (path.replace("{full_session_id}", "{session_id}").replace("{host_id}", "{user_id}")
+               .replace("{feed_token}", "{token}"))
     if renamed.startswith("/v1/conversations/"):
         renamed = renamed.replace("/members/{user_id}", "/members/{user_id}")
     return method, renamed
@@ -223,7 +278,11 @@ def test_every_route_is_in_the_matrix(api: Any) -> None:
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.method} {r.path}" for r in ROWS])
 def test_only_the_allowed_callers_get_through(api: Any, token_for: Any, shared_world: World, row: Row) -> None:
-    world = _world(api, token_for) if row.fresh else shared_world
+    clock.freeze(NOW)
+    if row.reviewed:
+        world = _reviewed_world(api, long_tokens(token_for))
+    else:
+        world = _world(api, token_for) if row.fresh else shared_world
     path = row.path.format(**world.ids)
     body = row.body(world) if callable(row.body) else row.body
     wrong = []

@@ -218,6 +218,7 @@ def test_private_session_feedback_only_for_its_host(api: Any, token_for: Any) ->
     assert api.get(path, token=done.host_token).json["went_well"] == "Pacing"
     assert_problem(api.get(path, token=done.players[0][0]), 404)
     assert_problem(api.put(path, token=token_for(), json_body={"went_well": "x"}), 404)
+    assert_problem(api.get(path, token=token_for(roles=("player", "admin"))), 404)  # private even from admins
     assert_problem(api.get(path), 401)
     assert_problem(api.put(path, token=done.host_token, json_body={"secret": 1}), 422)
 
