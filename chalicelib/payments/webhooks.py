@@ -32,7 +32,17 @@ HANDLERS: dict[str, Handler | str] = {
     "payment_intent.payment_failed": "chalicelib.booking.payment_events:on_failed",
     "payment_intent.canceled": "chalicelib.booking.payment_events:on_canceled",
     "payment_intent.amount_capturable_updated": "chalicelib.booking.payment_events:on_capturable",
-    "charge.refunded": "chalicelib.booking.payment_events:on_refunded",
+    # marketplace payments (chalicelib/payments/stripe_events.py); charge.refunded also tells booking
+    "charge.refunded": "chalicelib.payments.stripe_events:on_charge_refunded",
+    "account.updated": "chalicelib.payments.stripe_events:on_account_updated",
+    "charge.dispute.created": "chalicelib.payments.stripe_events:on_dispute",
+    "charge.dispute.updated": "chalicelib.payments.stripe_events:on_dispute",
+    "charge.dispute.closed": "chalicelib.payments.stripe_events:on_dispute",
+    "charge.dispute.funds_withdrawn": "chalicelib.payments.stripe_events:on_dispute",
+    "charge.dispute.funds_reinstated": "chalicelib.payments.stripe_events:on_dispute",
+    "transfer.created": "chalicelib.payments.stripe_events:on_transfer",
+    "transfer.updated": "chalicelib.payments.stripe_events:on_transfer",
+    "transfer.reversed": "chalicelib.payments.stripe_events:on_transfer",
 }
 
 
