@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.core import clock, outbox, sweep
 from tests.api.booking_helpers import book, deliver, listing_with_sessions, pay, player, stripe_client
-from tests.api.catalog_helpers import NOW, LISTING, create_listing, make_host
+from tests.api.catalog_helpers import LISTING, NOW, create_listing, make_host
 from tests.api.helpers import assert_problem
 from tests.api.payments_helpers import client, dev_post, onboard
 
@@ -197,6 +197,7 @@ def test_transactions_are_paged_with_a_cursor_bound_to_the_caller(api: Any, toke
 def test_strangers_read_nothing_of_others_money(api: Any, token_for: Any, stripe_emulator: str) -> None:
     setup, token, booking = paid_booking(api, token_for, stripe_emulator)
     stranger = token_for()
+    assert api.get(f"/v1/bookings/{booking['id']}/receipt", token=token).status == 200
     assert_problem(api.get(f"/v1/bookings/{booking['id']}/receipt", token=stranger), 404)
     assert_problem(api.get("/v1/bookings/bkg_missing/receipt", token=stranger), 404)
     assert api.get("/v1/me/transactions", token=stranger).json["items"] == []
