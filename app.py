@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from chalice import Chalice, Rate, Response
+from chalice import Chalice, Cron, Rate, Response
 from chalice.app import WebsocketEvent
 
 from chalicelib.accounts.api import bp as accounts_api
@@ -21,10 +21,14 @@ if TYPE_CHECKING:
     from chalicelib.booking import jobs as booking_jobs
     from chalicelib.chat import websocket
     from chalicelib.core import sweep
+    from chalicelib.payments import jobs as payments_jobs
+    from chalicelib.payments import reconcile
 else:  # imported by the functions that use them, not on every cold start
     booking_jobs = lazy_import("chalicelib.booking.jobs")
     websocket = lazy_import("chalicelib.chat.websocket")
     sweep = lazy_import("chalicelib.core.sweep")
+    payments_jobs = lazy_import("chalicelib.payments.jobs")
+    reconcile = lazy_import("chalicelib.payments.reconcile")
 
 app = Chalice(app_name="sesh")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # chalice package/deploy require the opt-in
@@ -67,4 +71,11 @@ cors.register_preflight_routes(app)
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_timers(event: object) -> None:
     booking_jobs.register()  # the timer handlers and outbox senders of booking, known to this Lambda
+    payments_jobs.register()  # payments' timer handlers (payout release)
     sweep.run()
+
+
+# Payments (docs/PAYMENTS.md): every day at 02:30 UTC, yesterday's ledger against Stripe.
+@app.schedule(Cron(30, 2, "*", "*", "?", "*"))
+def reconcile_payments(event: object) -> None:
+    reconcile.run()

@@ -6,7 +6,7 @@ Installed by `devstack.stripe_emulator.extend()` before localstripe's server reg
 - `POST/GET /v1/transfers[/{id}]` (filter by `transfer_group` and `created`),
   `POST /v1/transfers/{id}/reversals`;
 - `GET/POST /v1/disputes/{id}`; `POST /v1/refunds` also sends `charge.refunded`, and
-  `GET /v1/refunds` filters by `created` (reconciliation);
+  `GET /v1/refunds` and `GET /v1/charges` filter by a `created` range (reconciliation);
 - `Idempotency-Key` honoured on every POST: the same key on the same route answers the first response;
 - signed events (through localstripe's webhooks) `account.updated`, `charge.refunded`,
   `charge.dispute.created/updated/closed`, `transfer.created`, `transfer.reversed`;
@@ -247,6 +247,15 @@ def install() -> None:
         li._list = _filter_created(li._list, created)
         return li
 
+    def list_charges(created: Any = None, customer: Any = None, payment_intent: Any = None, limit: Any = None,
+                     starting_after: Any = None, **data: Any) -> Any:
+        items = [v for k, v in resources.store.items() if k.startswith("charge:")]
+        if customer:
+            items = [c for c in items if c.customer == customer]
+        if payment_intent:
+            items = [c for c in items if c.payment_intent == payment_intent]
+        return _list(resources.Charge, "/v1/charges", _filter_created(items, created), limit, starting_after)
+
     def dev_onboard(id: str, disable: Any = None, **data: Any) -> Any:
         account = Account._api_retrieve(id)
         account._onboard(enabled=str(disable).lower() not in ("true", "1"))
@@ -279,6 +288,7 @@ def install() -> None:
         ("POST", "/v1/disputes/{id}", update_dispute),
         ("POST", "/v1/refunds", create_refund),
         ("GET", "/v1/refunds", list_refunds),
+        ("GET", "/v1/charges", list_charges),
         ("POST", "/_config/connect/accounts/{id}/onboard", dev_onboard),
         ("POST", "/_config/disputes", dev_open_dispute),
         ("POST", "/_config/disputes/{id}/close", dev_close_dispute),

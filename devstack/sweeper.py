@@ -21,6 +21,9 @@ def app_sweep() -> Callable[[], Any]:
     from chalicelib.core import sweep
 
     booking_jobs.register()  # as app.sweep_timers does: booking's timer handlers and senders
+    from chalicelib.payments import jobs as payments_jobs
+
+    payments_jobs.register()  # and payments' (payout release)
 
     # A one-second loop must stay about one second long, and a fresh database need not start by
     # reading a day of empty minutes.
