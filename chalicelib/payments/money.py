@@ -378,3 +378,12 @@ def release_payout(booking_id: str) -> None:
     """The payout timer: due from now on; transfer (or wait for a dispute)."""
     mark_due(booking_id)
     settle(booking_id)
+
+
+def due_and_unpaid(host_id: str) -> list[str]:
+    """The host's bookings whose payout is due and not (fully) made: one Query on GSI2."""
+    found = []
+    for m in MoneyItem.gsi2.query(host_money_pk(host_id)):
+        if isinstance(m, MoneyItem) and m.payout_due_at is not None and balance_of(m).held > 0:
+            found.append(m.booking_id)
+    return found

@@ -27,8 +27,12 @@ def _settle(booking_id: str) -> None:
 
 def on_account_updated(event: Any) -> None:
     account_id = _object(event).get("id")
-    if account_id:
-        accounts.refresh(str(account_id))
+    if not account_id:
+        return
+    host_id = accounts.refresh(str(account_id))
+    if host_id and accounts.payouts_enabled(host_id):
+        for booking_id in money.due_and_unpaid(host_id):  # payouts that waited for the host
+            _settle(booking_id)
 
 
 def on_charge_refunded(event: Any) -> None:

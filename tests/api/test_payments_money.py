@@ -267,3 +267,20 @@ def test_regional_prices_charge_in_the_players_currency_with_its_fee(api: Any, t
     assert LISTING["price"]["currency"] == "usd"
     earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
     assert earnings == [{"currency": "eur", "pending": 1235, "available": 0, "paid_out": 0}]
+
+
+def test_a_payout_waits_for_disabled_payouts_and_goes_when_they_are_enabled_again(
+    api: Any, token_for: Any, stripe_emulator: str
+) -> None:
+    setup, _, booking = paid_booking(api, token_for, stripe_emulator)
+    account_id = api.get("/v1/me/payouts", token=setup.host_token).json["account_id"]
+    deliver(api, "account.updated", dev_post(f"/_config/connect/accounts/{account_id}/onboard", disable="true"))
+    _timers_at(END + timedelta(seconds=30))
+    _timers_at(PAYOUT_AT + timedelta(seconds=30))
+    assert client().v1.transfers.list({"transfer_group": booking["id"]}).data == []
+    earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
+    assert earnings == [{"currency": "usd", "pending": 0, "available": 2670, "paid_out": 0}]
+    deliver(api, "account.updated", dev_post(f"/_config/connect/accounts/{account_id}/onboard"))
+    assert [t.amount for t in client().v1.transfers.list({"transfer_group": booking["id"]}).data] == [2670]
+    earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
+    assert earnings == [{"currency": "usd", "pending": 0, "available": 0, "paid_out": 2670}]
