@@ -204,7 +204,7 @@ def sync_refunds(booking_id: str) -> int:
         if _commit(m, after, entries, str(refund["id"]), reason=reason, publish=[(
                 "payment.refunded", str(refund["id"]), _payload(m, amount, reason=reason, refund_id=refund["id"]))]):
             recorded += 1
-    settle(booking_id)
+    settle_quietly(booking_id)
     return recorded
 
 
@@ -277,7 +277,7 @@ def sync_dispute(dispute_id: str) -> str | None:
             break
         if not done:
             continue
-    settle(booking_id)
+    settle_quietly(booking_id)
     return booking_id
 
 
@@ -372,6 +372,15 @@ def settle(booking_id: str) -> int:
         moved += move
     logger.warning("settle did not converge", extra={"booking_id": booking_id})
     return moved
+
+
+def settle_quietly(booking_id: str) -> None:
+    """Settle after a refund or a dispute: a payout that must wait for the host is the payout
+    timer's (or the next account.updated's) business, not a reason to fail the caller."""
+    try:
+        settle(booking_id)
+    except PayoutBlocked:
+        logger.info("payout waits for the host's payouts", extra={"booking_id": booking_id})
 
 
 def release_payout(booking_id: str) -> None:
