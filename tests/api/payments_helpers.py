@@ -14,7 +14,13 @@ from tests import stripe_support
 
 
 def emulator() -> str:
-    return stripe_support.configure_base()
+    """The emulator the app talks to (not the environment: a second import of tests.api.conftest,
+    as tests.api.chat_helpers does, points STRIPE_API_BASE at a port nothing listens on)."""
+    from chalicelib.core.settings import get_settings
+
+    base = get_settings().stripe_api_base
+    assert base, "the API tier configures the Stripe emulator"
+    return base
 
 
 def client() -> stripe.StripeClient:
