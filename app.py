@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from chalice import Chalice, Rate, Response
+from chalice import Chalice, Cron, Rate, Response
 from chalice.app import WebsocketEvent
 
 from chalicelib.accounts.api import bp as accounts_api
@@ -22,17 +22,15 @@ from chalicelib.payments.api import bp as payments_api
 from chalicelib.reviews.api import bp as reviews_api
 
 if TYPE_CHECKING:
-    from chalicelib.booking import jobs as booking_jobs
+    from chalicelib import timer_jobs
     from chalicelib.chat import websocket
     from chalicelib.core import sweep
-    from chalicelib.notifications import jobs as notifications_jobs
-    from chalicelib.reviews import jobs as review_jobs
+    from chalicelib.payments import reconcile
 else:  # imported by the functions that use them, not on every cold start
-    booking_jobs = lazy_import("chalicelib.booking.jobs")
     websocket = lazy_import("chalicelib.chat.websocket")
     sweep = lazy_import("chalicelib.core.sweep")
-    notifications_jobs = lazy_import("chalicelib.notifications.jobs")
-    review_jobs = lazy_import("chalicelib.reviews.jobs")
+    timer_jobs = lazy_import("chalicelib.timer_jobs")
+    reconcile = lazy_import("chalicelib.payments.reconcile")
 
 app = Chalice(app_name="sesh")
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # chalice package/deploy require the opt-in
@@ -78,7 +76,11 @@ cors.register_preflight_routes(app)
 # Timers and outbox (DESIGN §6): every minute, run what is due and catch up on missed minutes.
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_timers(event: object) -> None:
-    booking_jobs.register()  # the timer handlers and outbox senders of booking, known to this Lambda
-    notifications_jobs.register()  # reminders, chat digests, and the email and push senders
-    review_jobs.register()  # the review window's end
+    timer_jobs.register_all()  # every package's timer handlers and outbox senders, known to this Lambda
     sweep.run()
+
+
+# Payments (docs/PAYMENTS.md): every day at 02:30 UTC, yesterday's ledger against Stripe.
+@app.schedule(Cron(30, 2, "*", "*", "?", "*"))
+def reconcile_payments(event: object) -> None:
+    reconcile.run()

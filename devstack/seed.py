@@ -141,6 +141,9 @@ def _bookings(ctx: SeedContext) -> None:
         ctx.principals[user.key] = accounts.principal_for(claims)
         ctx.tokens[user.key] = token_for(ctx.issuer, user)
     mira = ctx.principals[GAME_MASTER.key]
+    from devstack.seed_payouts import enable_payouts
+
+    enable_payouts(mira)  # paid listings need the host's payouts
     start = (clock.now() + timedelta(days=10)).replace(hour=11, minute=0, second=0, microsecond=0, tzinfo=None)
 
     def session_of(title: str, amount: int, capacity: int, day: int) -> str:

@@ -105,6 +105,9 @@ def _seed_host(user_id: str, specs: list[dict[str, Any]], now: datetime) -> list
     from chalicelib.catalog.session_schemas import SessionsIn
 
     principal = _host(user_id)
+    from devstack.seed_payouts import enable_payouts
+
+    enable_payouts(principal)  # paid listings need the host's payouts
     existing = _existing_titles(user_id)
     created = []
     for spec in specs:

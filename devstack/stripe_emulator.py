@@ -5,7 +5,8 @@ Differences from `localstripe` run on its own, all for a local stack that behave
 - its store lives in a file we choose (localstripe always uses /tmp/localstripe.pickle, which two
   stacks on one machine would share), so data survives restarts next to DynamoDB's;
 - gaps in localstripe's API that our code uses are filled here, in `extend()` (so far: confirming a
-  PaymentIntent with a `payment_method`; `transfer_group` on PaymentIntents).
+  PaymentIntent with a `payment_method`; `transfer_group` on PaymentIntents; Connect accounts, account
+  links, transfers, reversals, disputes and their signed events, Idempotency-Key: devstack/stripe_connect.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def extend() -> None:
     resources.extra_apis[:] = [api for api in resources.extra_apis if api[1] != confirm_route]
     resources.extra_apis.append(("POST", confirm_route, _confirm_payment_intent))
     _accept_transfer_group(resources)
+    from devstack import stripe_connect
+
+    stripe_connect.install()  # Connect accounts, transfers, reversals, disputes, their events
 
 
 def _accept_transfer_group(resources: Any) -> None:
@@ -95,6 +99,10 @@ def main() -> None:
     extend()
     from localstripe import server  # imported after the store and routes are adjusted
     from localstripe.resources import store
+
+    from devstack import stripe_connect
+
+    stripe_connect.add_routes(server.app)
 
     if args.from_scratch:
         store.clear()

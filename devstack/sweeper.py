@@ -17,12 +17,10 @@ log = logging.getLogger("devstack.sweep")
 
 
 def app_sweep() -> Callable[[], Any]:
-    from chalicelib.booking import jobs as booking_jobs
+    from chalicelib import timer_jobs
     from chalicelib.core import sweep
-    from chalicelib.notifications import jobs as notifications_jobs
 
-    booking_jobs.register()  # as app.sweep_timers does: booking's timer handlers and senders
-    notifications_jobs.register()  # reminders, chat digests, the email and push senders
+    timer_jobs.register_all()  # as app.sweep_timers does
 
     # A one-second loop must stay about one second long, and a fresh database need not start by
     # reading a day of empty minutes.

@@ -72,8 +72,7 @@ def terms_for(session: SessionForBooking, seats_wanted: int, currency: str | Non
         )
     chosen = (currency or session.base_currency).lower()
     if chosen not in session.prices:
-        offered = ", ".join(sorted(session.prices))
-        raise ValidationFailed("That currency is not offered.", errors=[FieldError("currency", f"one of {offered}")])
+        chosen = session.base_currency  # regional pricing: a currency the listing does not price pays its own
     amount = session.prices[chosen] * seats_wanted
     mode = session.booking_mode
     paid_state = domain.PENDING_PAYMENT if amount > 0 else domain.CONFIRMED
@@ -163,6 +162,7 @@ def book(
     session = load_session(session_id)
     bookable(session, principal)
     terms = terms_for(session, body.seats, body.currency)
+    payments.require_payouts_enabled(session.host_id, terms.amount)
     booking = new_booking(session, principal.user_id, terms, body.note)
     if offer is not None:
         booking.waitlist_entry_id = offer.entry_id

@@ -107,6 +107,7 @@ def payment_succeeded(booking_id: str, intent_id: str, amount: int) -> None:
         paid: list[Action] = [BookingItem.payment_status.set(PAID), BookingItem.payment_intent_id.set(intent_id)]
         if b.state == domain.PENDING_PAYMENT:
             seats.confirm_hold(tx, b.session_id, int(b.seats))
+            _record_charge(tx, b, intent_id, amount)
             store.move(tx, b, domain.booking_next(b.state, domain.PAYMENT_SUCCEEDED), *paid)
             timers.cancel(tx, f"hold#{b.booking_id}")
             effects.chat_roster(tx, action="join", booking_id=b.booking_id, session_id=b.session_id,
@@ -116,15 +117,22 @@ def payment_succeeded(booking_id: str, intent_id: str, amount: int) -> None:
             return True
         if b.state in (domain.CONFIRMED, domain.COMPLETED, domain.NO_SHOW, domain.REQUESTED):
             tx.update(b, actions=paid, condition=BookingItem.state == b.state)
+            _record_charge(tx, b, intent_id, amount)
             return True
         # Expired, cancelled or declined before the money arrived: give it all back.
         tx.update(b, actions=[BookingItem.payment_status.set("refunded"), BookingItem.amount_refunded.set(amount)],
                   condition=BookingItem.state == b.state)
+        _record_charge(tx, b, intent_id, amount)
         effects.refund(tx, booking_id=b.booking_id, payment_intent_id=intent_id, amount=amount, reason="late_payment")
         logger.info("late payment refunded", extra={"booking_id": b.booking_id, "state": b.state})
         return True
 
     apply_change(booking_id, change)
+
+
+def _record_charge(tx: TransactWrite, b: BookingItem, intent_id: str, amount: int) -> None:
+    payments.record_charge(tx, booking_id=b.booking_id, host_id=b.host_id, player_id=b.player_id,
+                           payment_intent_id=intent_id, amount=amount, currency=b.currency)
 
 
 def payment_failed(booking_id: str) -> None:
@@ -248,6 +256,8 @@ def accept(principal: Principal, booking_id: str) -> schemas.BookingOut:
         if fresh.state != domain.REQUESTED:
             raise Conflict(f"The booking is {fresh.state}.", code="invalid_state", extra={"state": fresh.state})
         extra = [BookingItem.payment_status.set(PAID)] if int(fresh.amount or 0) > 0 else []
+        if extra and fresh.payment_intent_id and fresh.payment_status != PAID:
+            _record_charge(tx, fresh, fresh.payment_intent_id, int(fresh.amount))
         seats.confirm_hold(tx, fresh.session_id, int(fresh.seats))
         store.move(tx, fresh, domain.CONFIRMED, *extra)
         timers.cancel(tx, f"request#{fresh.booking_id}")
@@ -285,6 +295,8 @@ def no_show(principal: Principal, booking_id: str) -> schemas.BookingOut:
 
     def change(tx: TransactWrite, fresh: BookingItem) -> bool:
         store.move(tx, fresh, store.next_state(fresh, domain.MARK_NO_SHOW), reason="no_show")
+        if fresh.payment_status == PAID and int(fresh.amount or 0) > 0:
+            payments.schedule_payout(tx, booking_id=fresh.booking_id, ends_at=fresh.ends_at)
         effects.event(tx, "booking.no_show", subject=fresh.booking_id, dedupe=fresh.booking_id,
                       booking_id=fresh.booking_id, player_id=fresh.player_id)
         return True

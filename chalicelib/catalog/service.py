@@ -215,6 +215,10 @@ def change_status(
     before = indexed_facets(listing)
     listing.status = target
     if target == domain.PUBLISHED:
+        from chalicelib.payments import service as payments
+
+        prices = [int(listing.price_amount or 0), *(int(a) for a in dict(listing.regional_prices or {}).values())]
+        payments.require_payouts_enabled(listing.host_id, max(prices))  # 409 payouts_disabled for a paid listing
         listing.published_at = clock.now()
     _save(listing, before)
     return views.listing_out(listing)

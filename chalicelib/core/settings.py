@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     # Reviews: double-blind until both sides wrote or the window (days after the session) closes.
     review_window_days: int = 14
     review_edit_hours: int = 48
+    # Marketplace payments (chalicelib/payments): the platform fee per currency as
+    # {"usd": [percent_bps, fixed_minor_units], ...} (JSON in the environment); a currency not listed
+    # pays `platform_fee_bps` and no fixed part. Hosts are paid `payout_hold_days` after completion.
+    platform_fee_bps: int = Field(default=1000, ge=0, le=10_000)
+    platform_fees: dict[str, tuple[int, int]] = Field(default_factory=lambda: {"usd": (1000, 30), "eur": (1000, 25)})
+    payout_hold_days: int = Field(default=2, ge=0, le=90)
+    payouts_return_url: str = "https://sesh.example/host/payouts?onboarding=done"
+    payouts_refresh_url: str = "https://sesh.example/host/payouts?onboarding=retry"
 
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod

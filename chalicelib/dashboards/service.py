@@ -21,16 +21,10 @@ def notifications_unread(user_id: str) -> int:
     return notifications.unread_count(user_id)
 
 
-def payout_status(host_id: str) -> dict[str, Any]:
-    """Hook for the payments package (built in parallel): payouts enabled and what is due, when it
-    offers `payout_status(host_id)`; "unknown" until then."""
-    from chalicelib.payments import service as payments
+def payout_status(principal: Principal) -> dict[str, Any]:
+    from chalicelib.payments import queries as payments
 
-    status = getattr(payments, "payout_status", None)
-    if callable(status):
-        found = status(host_id)
-        return found.model_dump(mode="json") if hasattr(found, "model_dump") else dict(found)
-    return {"status": "unknown"}
+    return payments.payout_status(principal).model_dump(mode="json")
 
 
 def _bookings(principal: Principal, **query: Any) -> list[Any]:
@@ -113,4 +107,4 @@ def host(principal: Principal) -> schemas.HostDashboard:
         sessions=sessions, requests=requests,
         recent_reviews=[r.model_dump(mode="json") for r in reviews.recent_about_host(principal.user_id)],
         rating=reputation.rating.model_dump(mode="json"), badges=reputation.badges,
-        payout_status=payout_status(principal.user_id), last_30_days=last_30.totals.model_dump(mode="json"))
+        payout_status=payout_status(principal), last_30_days=last_30.totals.model_dump(mode="json"))

@@ -5,10 +5,15 @@ issue extends (ledger items, fees, payouts). Booking calls these; nothing else t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from pynamodb.exceptions import PutError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.payments import stripe_gateway
+from chalicelib.core.auth import Principal, require_admin, require_role
+from chalicelib.core.exceptions import NotFound
+from chalicelib.core.money import Money
+from chalicelib.payments import schemas, stripe_gateway
 from chalicelib.payments.models import STRIPE_CUSTOMER_SK, StripeCustomerItem, customer_pk
 
 
@@ -71,8 +76,65 @@ def refund(payment_intent_id: str, amount: int, *, reason_key: str) -> str | Non
     """Refund `amount` of a succeeded PaymentIntent; `reason_key` names this refund (one per key)."""
     if amount <= 0:
         return None
-    return stripe_gateway.refund(payment_intent_id, amount, key=f"refund-{reason_key}")
+    refund_id = stripe_gateway.refund(payment_intent_id, amount, key=f"refund-{reason_key}")
+    booking_id = stripe_gateway.retrieve_payment_intent(payment_intent_id).metadata.get("booking_id")
+    if booking_id:
+        from chalicelib.payments import money
+
+        money.sync_refunds(booking_id)  # the ledger and the host's payout follow at once
+    return refund_id
 
 
 def payment_status(payment_intent_id: str) -> str:
     return stripe_gateway.retrieve_payment_intent(payment_intent_id).status
+
+
+# Marketplace payments: the routes' use cases (payout onboarding, admin refunds) and the checks
+# other packages call (catalog's publish, booking's create).
+
+
+def require_payouts_enabled(host_id: str, amount: int) -> None:
+    """409 `payouts_disabled` when a paid listing or booking belongs to a host who cannot be paid."""
+    from chalicelib.payments import accounts
+
+    accounts.require_payouts_enabled(host_id, amount)
+
+
+def start_onboarding(principal: Principal) -> schemas.OnboardingOut:
+    from chalicelib.payments import accounts, queries
+
+    require_role(principal, "host")
+    _, url = accounts.start_onboarding(principal)
+    return schemas.OnboardingOut(url=url, status=queries.payout_status(principal))
+
+
+def admin_refund(principal: Principal, booking_id: str, body: schemas.AdminRefundIn) -> schemas.AdminRefundOut:
+    from chalicelib.payments import money
+
+    require_admin(principal)
+    m = money.find(booking_id)
+    if m is None:
+        raise NotFound("No such paid booking.")
+    count = len([r for r in (m.refs or ()) if r.startswith("re_")])
+    after = money.refund(booking_id, body.amount, reason=body.reason,
+                         key=f"admin-refund-{booking_id}-{count}-{body.amount}")
+    b = money.balance_of(after)
+    return schemas.AdminRefundOut(booking_id=booking_id, refunded=Money(amount=b.refunded, currency=after.currency),
+                                  refundable=Money(amount=b.refundable, currency=after.currency))
+
+
+def record_charge(tx: TransactWrite, *, booking_id: str, host_id: str, player_id: str, payment_intent_id: str,
+                  amount: int, currency: str) -> None:
+    """In the caller's transaction (the booking becoming paid): the charge and the platform fee in the
+    ledger, the booking's money, and `payment.charged`."""
+    from chalicelib.payments import money
+
+    money.record_charge(tx, booking_id=booking_id, host_id=host_id, player_id=player_id,
+                        payment_intent_id=payment_intent_id, amount=amount, currency=currency)
+
+
+def schedule_payout(tx: TransactWrite, *, booking_id: str, ends_at: datetime) -> None:
+    """In the caller's transaction (the booking completed): the host's payout after the hold."""
+    from chalicelib.payments import money
+
+    money.schedule_payout(tx, booking_id=booking_id, ends_at=ends_at)

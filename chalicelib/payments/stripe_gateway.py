@@ -117,3 +117,87 @@ def refund(intent_id: str, amount: int, key: str) -> str:
     created = _call("refunds.create", _client().v1.refunds.create, {"payment_intent": intent_id, "amount": amount},
                     options={"idempotency_key": key})
     return str(created["id"])
+
+
+# Connect: hosts' Express accounts, transfers to them, reversals; disputes; lists for reconciliation.
+
+
+def create_account(user_id: str, email: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"type": "express", "metadata": {"user_id": user_id},
+                              "capabilities": {"transfers": {"requested": True}}}
+    if email:
+        params["email"] = email
+    return plain(_call("accounts.create", _client().v1.accounts.create, params,
+                       options={"idempotency_key": f"account-{user_id}"}))
+
+
+def retrieve_account(account_id: str) -> dict[str, Any]:
+    return plain(_call("accounts.retrieve", _client().v1.accounts.retrieve, account_id))
+
+
+def create_account_link(account_id: str, return_url: str, refresh_url: str) -> str:
+    link = _call("account_links.create", _client().v1.account_links.create,
+                 {"account": account_id, "type": "account_onboarding", "return_url": return_url,
+                  "refresh_url": refresh_url})
+    return str(link["url"])
+
+
+def create_transfer(*, amount: int, currency: str, destination: str, source_transaction: str | None,
+                    transfer_group: str, booking_id: str, key: str) -> dict[str, Any]:
+    params: dict[str, Any] = {"amount": amount, "currency": currency, "destination": destination,
+                              "transfer_group": transfer_group, "metadata": {"booking_id": booking_id}}
+    if source_transaction:
+        params["source_transaction"] = source_transaction
+    return plain(_call("transfers.create", _client().v1.transfers.create, params, options={"idempotency_key": key}))
+
+
+def list_transfers(transfer_group: str) -> list[dict[str, Any]]:
+    found = _call("transfers.list", _client().v1.transfers.list, {"transfer_group": transfer_group, "limit": 100})
+    return [plain(t) for t in found.data]
+
+
+def create_reversal(transfer_id: str, amount: int, key: str) -> dict[str, Any]:
+    return plain(_call("transfers.reversals.create", _client().v1.transfers.reversals.create, transfer_id,
+                       {"amount": amount}, options={"idempotency_key": key}))
+
+
+def list_refunds(intent_id: str) -> list[dict[str, Any]]:
+    found = _call("refunds.list", _client().v1.refunds.list, {"payment_intent": intent_id, "limit": 100})
+    return [plain(r) for r in found.data]
+
+
+def retrieve_dispute(dispute_id: str) -> dict[str, Any]:
+    return plain(_call("disputes.retrieve", _client().v1.disputes.retrieve, dispute_id))
+
+
+def retrieve_charge(charge_id: str) -> dict[str, Any]:
+    return plain(_call("charges.retrieve", _client().v1.charges.retrieve, charge_id))
+
+
+def latest_charge_id(intent_id: str) -> str | None:
+    raw = plain(_call("payment_intents.retrieve", _client().v1.payment_intents.retrieve, intent_id))
+    charge = raw.get("latest_charge")
+    if isinstance(charge, dict):
+        return str(charge["id"])
+    return str(charge) if charge else None
+
+
+def list_created_between(kind: str, start: int, end: int) -> list[dict[str, Any]]:
+    """Charges, refunds or transfers created in [start, end) (epoch seconds), every page."""
+    service = {"charges": _client().v1.charges, "refunds": _client().v1.refunds,
+               "transfers": _client().v1.transfers}[kind]
+    out: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"created": {"gte": start, "lt": end}, "limit": 100}
+    while True:
+        page = _call(f"{kind}.list", service.list, params)
+        out += [plain(o) for o in page.data]
+        if not page.has_more or not page.data:
+            return out
+        params["starting_after"] = page.data[-1]["id"]
+
+
+def refund_with_reason(intent_id: str, amount: int, *, reason: str, key: str) -> str:
+    created = _call("refunds.create", _client().v1.refunds.create,
+                    {"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason}},
+                    options={"idempotency_key": key})
+    return str(created["id"])

@@ -10,6 +10,7 @@ Stripe's SDK is imported inside the functions that need it, so importing the app
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from chalicelib.core.secrets import get_secret
 from chalicelib.core.settings import get_settings
 from chalicelib.payments.models import STRIPE_EVENT_SK, StripeEventItem, stripe_event_pk
 
+TOLERANCE_SECONDS = 300  # Stripe's default: a signature is good for five minutes either way
 Handler = Callable[[Any], None]  # receives the verified stripe.Event
 # A handler, or "package.module:function" imported when its first event arrives (cold start).
 HANDLERS: dict[str, Handler | str] = {
@@ -32,7 +34,17 @@ HANDLERS: dict[str, Handler | str] = {
     "payment_intent.payment_failed": "chalicelib.booking.payment_events:on_failed",
     "payment_intent.canceled": "chalicelib.booking.payment_events:on_canceled",
     "payment_intent.amount_capturable_updated": "chalicelib.booking.payment_events:on_capturable",
-    "charge.refunded": "chalicelib.booking.payment_events:on_refunded",
+    # marketplace payments (chalicelib/payments/stripe_events.py); charge.refunded also tells booking
+    "charge.refunded": "chalicelib.payments.stripe_events:on_charge_refunded",
+    "account.updated": "chalicelib.payments.stripe_events:on_account_updated",
+    "charge.dispute.created": "chalicelib.payments.stripe_events:on_dispute",
+    "charge.dispute.updated": "chalicelib.payments.stripe_events:on_dispute",
+    "charge.dispute.closed": "chalicelib.payments.stripe_events:on_dispute",
+    "charge.dispute.funds_withdrawn": "chalicelib.payments.stripe_events:on_dispute",
+    "charge.dispute.funds_reinstated": "chalicelib.payments.stripe_events:on_dispute",
+    "transfer.created": "chalicelib.payments.stripe_events:on_transfer",
+    "transfer.updated": "chalicelib.payments.stripe_events:on_transfer",
+    "transfer.reversed": "chalicelib.payments.stripe_events:on_transfer",
 }
 
 
@@ -60,11 +72,24 @@ def verify(payload: bytes, signature: str | None) -> Any:
     try:
         # The SDK checks the signature's timestamp against the wall clock: it is the signer's
         # transport time, not business time, so the movable clock must not take part.
-        return stripe.Webhook.construct_event(payload, signature, get_secret("stripe_webhook_secret"))
+        event = stripe.Webhook.construct_event(payload, signature, get_secret("stripe_webhook_secret"),
+                                               tolerance=TOLERANCE_SECONDS)
     except stripe.SignatureVerificationError:
         raise BadRequest("The Stripe signature does not match the body.", code="invalid_signature") from None
     except ValueError:
         raise BadRequest("The webhook body is not a Stripe event.", code="malformed_event") from None
+    # The SDK refuses signatures older than the tolerance; one from the future is as suspect.
+    if _signed_at(signature) > time.time() + TOLERANCE_SECONDS:
+        raise BadRequest("The Stripe signature's timestamp is in the future.", code="invalid_signature")
+    return event
+
+
+def _signed_at(signature: str) -> int:
+    for part in signature.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    return 0
 
 
 def _object_id(event: Any) -> str | None:

@@ -31,11 +31,17 @@ LISTING: dict[str, Any] = {
 }
 
 
-def make_host(api: Any, token_for: Any, profile: dict[str, Any] | None = None) -> tuple[str, str]:
-    """A new user who is a host: (token, user id)."""
+def make_host(api: Any, token_for: Any, profile: dict[str, Any] | None = None, *,
+              payouts: bool = True) -> tuple[str, str]:
+    """A new user who is a host: (token, user id); with `payouts`, onboarded to receive payouts (paid
+    listings are published only then)."""
     token = token_for()
     me = api.put("/v1/me/host", token=token, json_body=profile or HOST_PROFILE)
     assert me.status == 200, me.body
+    if payouts:
+        from tests.api.payments_helpers import onboard
+
+        onboard(api, token)
     return token, me.json["id"]
 
 

@@ -74,7 +74,7 @@ def test_host_dashboard(api: Any, token_for: Any) -> None:
     assert [r["booking"]["id"] for r in d["requests"]] == [requested["id"]]
     assert d["requests"][0]["expires_at"] is not None
     assert d["recent_reviews"] == [] and d["rating"]["count"] == 0
-    assert "status" in d["payout_status"]  # "unknown" until payments offers payout_status(host_id)
+    assert d["payout_status"]["payouts_enabled"] is True  # the helpers onboard their hosts with Stripe
     assert d["last_30_days"]["bookings"] == 0
     # Other users: a player is refused, and another host sees only their own (nothing).
     assert_problem(api.get("/v1/me/host/dashboard", token=token), 403, "host_only")

@@ -31,6 +31,11 @@ def make_session(capacity: int, *, price: int = 0, max_seats: int = 5) -> str:
         location={"mode": "online"}, min_players=1, max_seats=max_seats, price_amount=price, price_currency="usd",
         cancellation_policy={"preset": "flexible"}, booking_mode="instant", timezone="UTC", duration_minutes=180,
     ).save()
+    if price:  # paid bookings are taken for hosts whose payouts are enabled
+        from chalicelib.payments.models import PAYOUT_ACCOUNT_SK, PayoutAccountItem, customer_pk
+
+        PayoutAccountItem(customer_pk(host_id), PAYOUT_ACCOUNT_SK, account_id=f"acct_{host_id}", details_submitted=True,
+                          payouts_enabled=True, charges_enabled=True).save()
     start = NOW + timedelta(days=10)
     SessionItem(
         session_pk(session_id), SESSION_SK, session_id=session_id, listing_id=listing_id, host_id=host_id,

@@ -11,6 +11,8 @@ import pytest
 from chalicelib.core import clock
 from chalicelib.core.exceptions import Conflict
 
+pytestmark = pytest.mark.usefixtures("stripe_emulator")  # hosts onboard for payouts before publishing
+
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
 
@@ -29,7 +31,11 @@ def _host(name: str):
     principal = accounts.principal_for(Claims("https://issuer.test", user_id, None, name, frozenset({"player"})))
     profile = account_schemas.HostProfileIn(kinds=[account_schemas.HostKind.game_master], headline=name)
     accounts.become_host(principal, profile, None)
-    return Principal(user_id=principal.user_id, roles=frozenset({"player", "host"}))
+    host = Principal(user_id=principal.user_id, roles=frozenset({"player", "host"}))
+    from devstack.seed_payouts import enable_payouts
+
+    enable_payouts(host)  # paid listings are published for hosts who can be paid
+    return host
 
 
 def _listing(principal, **changes):

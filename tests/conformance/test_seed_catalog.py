@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from devstack.seed_catalog import GAME_MASTER_LISTINGS, seed_catalog
+
+pytestmark = pytest.mark.usefixtures("stripe_emulator")  # the seed onboards its hosts for payouts
 
 
 def _host(name: str, kind: str) -> str:

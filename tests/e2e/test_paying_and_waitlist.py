@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 import stripe
 
 from tests.e2e.stack import Stack, wait_for
@@ -51,6 +52,9 @@ def _session(stack: Stack, capacity: int) -> tuple[Person, str]:
     host = Person(stack, ("player", "host"))
     assert host.call("PUT", "/v1/me/host", json={"kinds": ["game_master"], "headline": "Heists"}).status_code == 200
     listing = host.call("POST", "/v1/listings", json=LISTING).json()
+    # Paid listings need the host's payouts: onboard on the Stripe emulator (its link's page completes it).
+    assert requests.get(host.call("POST", "/v1/me/payouts/onboarding").json()["url"], timeout=10).ok
+    wait_for(lambda: host.call("GET", "/v1/me/payouts").json()["payouts_enabled"], 15, "account.updated")
     assert host.call("POST", f"/v1/listings/{listing['id']}/publish").status_code == 200
     start = (_now(stack) + timedelta(days=5)).replace(microsecond=0, tzinfo=None).isoformat()
     created = host.call("POST", f"/v1/listings/{listing['id']}/sessions", json={"start": start, "capacity": capacity})

@@ -1,0 +1,105 @@
+"""Reading money: a user's transactions (the ledger), a host's earnings, a booking's receipt."""
+
+from __future__ import annotations
+
+from chalicelib.booking.models import BookingItem, booking_pk
+from chalicelib.core import clock
+from chalicelib.core.auth import Principal
+from chalicelib.core.exceptions import NotFound
+from chalicelib.core.money import Money
+from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
+from chalicelib.core.table import BaseItem
+from chalicelib.payments import accounts, domain, schemas
+from chalicelib.payments.models import LedgerItem, MoneyItem, host_ledger_pk, host_money_pk, player_ledger_pk
+from chalicelib.payments.money import balance_of
+
+
+def payout_status(principal: Principal) -> schemas.PayoutStatusOut:
+    account = accounts.find(principal.user_id, consistent=False)
+    if account is None:
+        return schemas.PayoutStatusOut(onboarded=False, account_id=None, details_submitted=False,
+                                       payouts_enabled=False, requirements_due=[])
+    return schemas.PayoutStatusOut(
+        onboarded=True, account_id=account.account_id, details_submitted=bool(account.details_submitted),
+        payouts_enabled=bool(account.payouts_enabled),
+        requirements_due=[str(r) for r in (account.requirements_due or [])],
+    )
+
+
+def _effect(entry: LedgerItem, role: str) -> int:
+    amount = int(entry.amount)
+    if role == "player":
+        return -amount if entry.entry_type == domain.CHARGE else amount
+    return domain.signed_for_host(entry.entry_type, amount)
+
+
+def transaction_out(entry: LedgerItem, role: str) -> schemas.TransactionOut:
+    return schemas.TransactionOut(
+        id=entry.entry_id, type=entry.entry_type, booking_id=entry.booking_id,
+        amount=Money(amount=int(entry.amount), currency=entry.currency), effect=_effect(entry, role),
+        reference=entry.reference, reason=entry.reason, occurred_at=clock.to_wire(entry.occurred_at),
+    )
+
+
+def transactions(principal: Principal, query: schemas.TransactionsQuery) -> Page:
+    """The caller's ledger entries, newest first: one Query on GSI1 (player) or GSI2 (host)."""
+    scope = f"transactions:{principal.user_id}:{query.role}"
+    start = decode_cursor(query.cursor, scope)
+    if query.role == "player":
+        found = LedgerItem.gsi1.query(player_ledger_pk(principal.user_id), scan_index_forward=False,
+                                      limit=query.limit, last_evaluated_key=start)
+    else:
+        found = LedgerItem.gsi2.query(host_ledger_pk(principal.user_id), scan_index_forward=False,
+                                      limit=query.limit, last_evaluated_key=start)
+    items = [transaction_out(e, query.role) for e in found if isinstance(e, LedgerItem)]
+    return Page(items, encode_cursor(found.last_evaluated_key, scope))
+
+
+def earnings(principal: Principal) -> schemas.EarningsList:
+    """Per currency, from the host's booking money items (GSI2, every page)."""
+    sums: dict[str, list[int]] = {}
+    now = clock.now()
+    for m in MoneyItem.gsi2.query(host_money_pk(principal.user_id)):
+        if not isinstance(m, MoneyItem):
+            continue
+        b = balance_of(m)
+        row = sums.setdefault(m.currency, [0, 0, 0])
+        held = max(0, b.held)
+        due = m.payout_due_at is not None and m.payout_due_at <= now and m.dispute_status != "open"
+        row[1 if due else 0] += held
+        row[2] += b.paid_out
+    return schemas.EarningsList(items=[
+        schemas.EarningsOut(currency=c, pending=v[0], available=v[1], paid_out=v[2]) for c, v in sorted(sums.items())
+    ])
+
+
+def receipt(principal: Principal, booking_id: str) -> schemas.ReceiptOut:
+    """The booking, its money and its ledger: one Query on the booking's partition."""
+    booking: BookingItem | None = None
+    money: MoneyItem | None = None
+    lines: list[LedgerItem] = []
+    for item in BaseItem.query(booking_pk(booking_id)):
+        if isinstance(item, BookingItem):
+            booking = item
+        elif isinstance(item, MoneyItem):
+            money = item
+        elif isinstance(item, LedgerItem):
+            lines.append(item)
+    if booking is None or (principal.user_id not in (booking.player_id, booking.host_id) and not principal.is_admin):
+        raise NotFound("No such booking.")
+    currency = booking.currency
+    b = balance_of(money) if money is not None else domain.Balance()
+
+    def m(amount: int) -> Money:
+        return Money(amount=amount, currency=currency)
+
+    lines.sort(key=lambda e: (e.occurred_at, e.entry_id))
+    return schemas.ReceiptOut(
+        booking_id=booking_id, currency=currency, charged=m(b.charged), platform_fee=m(b.fee_kept),
+        fee_rule={"percent_bps": int(money.fee_percent_bps or 0) if money else 0,
+                  "fixed": int(money.fee_fixed or 0) if money else 0},
+        refunded=m(b.refunded), paid=m(b.received), host_share=m(b.host_share), paid_out=m(b.paid_out),
+        dispute=money.dispute_status if money else None,
+        lines=[schemas.ReceiptLine(type=e.entry_type, amount=m(int(e.amount)), reference=e.reference, reason=e.reason,
+                                   occurred_at=clock.to_wire(e.occurred_at)) for e in lines],
+    )
