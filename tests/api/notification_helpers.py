@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -93,3 +95,20 @@ def sweep_at(moment: datetime) -> None:
     clock.freeze(moment)
     sweep.write_cursor(moment - timedelta(minutes=5))
     sweep.run(lookback_minutes=5, workers=1)  # one worker: moto's transactions are not thread-safe
+
+
+@contextmanager
+def push_platforms() -> Iterator[Any]:
+    """SNS platform applications for iOS and Android on moto, used by the push adapter meanwhile."""
+    from chalicelib.notifications import push
+
+    client = boto3.client("sns", region_name="us-east-1")
+    arns = [client.create_platform_application(Name=f"sesh-test-{p}", Platform=k, Attributes={})
+            ["PlatformApplicationArn"] for p, k in (("ios", "APNS"), ("android", "GCM"))]
+    push.use_client(client)
+    try:
+        yield client
+    finally:
+        push.use_client(None)
+        for arn in arns:
+            client.delete_platform_application(PlatformApplicationArn=arn)

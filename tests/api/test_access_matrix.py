@@ -7,8 +7,11 @@ problem, never a 2xx. A route missing from ROWS fails `test_every_route_is_in_th
 route cannot ship without saying who may call it.
 
 The world: host H publishes listing L with sessions S (bookable, capacity 5) and F (full, capacity 1,
-booked by another player); player P books S, waits on F's waitlist, favorites L, saves a search,
-and owns a group chat with H in it holding P's message M; host O has a listing of their own.
+booked by another player); player P books S, pays for a seat of a priced listing, waits on F's
+waitlist, favorites L, saves a search, registers a phone, has a calendar feed, and owns a group chat
+with H in it holding P's message M (which H reported); host O has a listing of their own. Rows marked
+`fresh` get a world of their own; rows marked `reviewed` get one where the session ran and P and H
+reviewed each other.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ import boto3
 import pytest
 
 from chalicelib.core import clock
+from chalicelib.core.settings import get_settings
 from devstack.table import create_table
-from tests.api.booking_helpers import FREE, book, listing_with_sessions, player
-from tests.api.catalog_helpers import LISTING, NOW, add_sessions, create_listing, make_host
+from tests.api.booking_helpers import FREE, book, deliver, listing_with_sessions, pay, player, stripe_client
+from tests.api.catalog_helpers import LISTING, NOW, add_sessions, create_listing, make_host, publish
+from tests.api.notification_helpers import push_platforms
 from tests.api.review_helpers import completed_bookings, long_tokens
 
 ANON, STRANGER, OWNER, OTHER_HOST, ADMIN = "anonymous", "stranger", "owner", "other_host", "admin"
@@ -68,7 +73,8 @@ def fresh_backend(aws: None) -> Iterator[None]:
     create_table(dynamodb, settings.table_name)
     s3.create_bucket(Bucket=settings.uploads_bucket)
     clock.freeze(NOW)
-    yield
+    with push_platforms():
+        yield
     clock.reset()
     dynamodb.delete_table(TableName=settings.table_name)
     for obj in s3.list_objects_v2(Bucket=settings.uploads_bucket).get("Contents", []):
@@ -93,7 +99,8 @@ def _world(api: Any, token_for: Any) -> World:
     entry = api.post(f"/v1/sessions/{full['id']}/waitlist", token=p_token, json_body={"seats": 1})
     assert entry.status == 201, entry.body
     assert api.put(f"/v1/me/favorites/{setup.listing['id']}", token=p_token).status == 204
-    device = api.post("/v1/me/devices", token=p_token, json_body={"platform": "ios", "token": "device-token-1"})
+    device_token = f"device-{p_id.lower()}"
+    device = api.post("/v1/me/devices", token=p_token, json_body={"platform": "ios", "token": device_token})
     assert device.status in (200, 201), device.body
     feed = api.get("/v1/me/calendar", token=p_token)
     assert feed.status == 200, feed.body
@@ -108,6 +115,14 @@ def _world(api: Any, token_for: Any) -> World:
     report = api.post(f"/v1/conversations/{cid}/messages/{message.json['id']}/reports", token=host_token,
                       json_body={"reason": "spam"})
     assert report.status in (200, 201, 204), report.body
+    paid_listing = create_listing(api, host_token)  # priced: P pays on the Stripe emulator
+    publish(api, host_token, paid_listing["id"])
+    paid_session = add_sessions(api, host_token, paid_listing["id"], start="2026-02-15T19:00:00")["items"][0]
+    paid = book(api, p_token, paid_session["id"])
+    assert paid.status == 201, paid.body
+    stripe = stripe_client(str(get_settings().stripe_api_base))
+    succeeded = pay(stripe, paid.json["payment"]["payment_intent_id"])
+    assert deliver(api, "payment_intent.succeeded", succeeded).status == 200
     other_token, _ = make_host(api, token_for)
     create_listing(api, other_token)
     stranger_token, stranger_id = player(api, token_for)
@@ -117,7 +132,8 @@ def _world(api: Any, token_for: Any) -> World:
         "listing_id": setup.listing["id"], "session_id": setup.session_id, "full_session_id": full["id"],
         "booking_id": booking.json["id"], "entry_id": entry.json["id"], "search_id": search.json["id"],
         "conversation_id": cid, "message_id": message.json["id"], "player_id": p_id, "host_id": host_id,
-        "stranger_id": stranger_id, "feed_token": feed.json["url"].split("/calendar-feeds/")[1].split("/")[0],
+        "stranger_id": stranger_id, "paid_booking_id": paid.json["id"], "device_token": device_token,
+        "feed_token": feed.json["url"].split("/calendar-feeds/")[1].split("/")[0],
     }
     return World(ids, {"player": {**callers, OWNER: p_token}, "host": {**callers, OWNER: host_token}})
 
@@ -224,7 +240,7 @@ ROWS: list[Row] = [
     Row("GET", "/v1/me/notification-preferences", SIGNED_IN),
     Row("PUT", "/v1/me/notification-preferences", SIGNED_IN, body={"categories": {"marketing": {"email": False}}}),
     Row("POST", "/v1/me/devices", SIGNED_IN, body={"platform": "ios", "token": "device-token-2"}),
-    Row("DELETE", "/v1/me/devices", ONLY_OWNER, body={"platform": "ios", "token": "device-token-1"}),  # P's device
+    Row("DELETE", "/v1/me/devices", ONLY_OWNER, body=lambda w: {"platform": "ios", "token": w.ids["device_token"]}),
     Row("GET", "/v1/me/calendar", SIGNED_IN),
     Row("GET", "/v1/calendar-feeds/{feed_token}/sesh.ics", EVERYONE),  # the token is the key
     Row("POST", "/v1/me/calendar/rotate", SIGNED_IN, fresh=True),
@@ -249,18 +265,28 @@ ROWS: list[Row] = [
     Row("GET", "/v1/sessions/{session_id}/feedback", ONLY_OWNER, owner="host", reviewed=True),
     Row("PUT", "/v1/sessions/{session_id}/feedback", ONLY_OWNER, owner="host", body={"went_well": "Pacing"},
         reviewed=True),
+    # payments: payout accounts and money views are the caller's own; receipts the booking's player's
+    Row("POST", "/v1/me/payouts/onboarding", frozenset({OTHER_HOST, ADMIN, OWNER}), owner="host"),  # hosts only
+    Row("GET", "/v1/me/payouts", SIGNED_IN),
+    Row("GET", "/v1/me/transactions", SIGNED_IN),
+    Row("GET", "/v1/me/earnings", SIGNED_IN),
+    Row("GET", "/v1/bookings/{paid_booking_id}/receipt", OWNER_ADMIN),
+    Row("POST", "/v1/admin/bookings/{paid_booking_id}/refund", frozenset({ADMIN}),
+        body={"amount": 100, "reason": "goodwill"}),
     # Stripe signs its webhooks; nobody else gets in
     Row("POST", "/v1/webhooks/stripe", NOBODY, body={"id": "evt_1"}, denied=frozenset({400})),
 ]
 
 
+PLACEHOLDERS = {"{full_session_id}": "{session_id}", "{paid_booking_id}": "{booking_id}", "{host_id}": "{user_id}",
+                "{feed_token}": "{token}"}
+
+
 def _route_key(method: str, path: str) -> tuple[str, str]:
     """The route a row calls, with its placeholders named as in the OpenAPI document."""
-    renamed = (path.replace("{full_session_id}", "{session_id}").replace("{host_id}", "{user_id}")
-               .replace("{feed_token}", "{token}"))
-    if renamed.startswith("/v1/conversations/"):
-        renamed = renamed.replace("/members/{user_id}", "/members/{user_id}")
-    return method, renamed
+    for ours, documented in PLACEHOLDERS.items():
+        path = path.replace(ours, documented)
+    return method, path
 
 
 def test_every_route_is_in_the_matrix(api: Any) -> None:

@@ -8,16 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 
 from chalicelib.core import clock, events, sweep
 from chalicelib.core.table import write_transaction
-from chalicelib.notifications import push
 from tests.api.booking_helpers import FREE, book, listing_with_sessions
 from tests.api.catalog_helpers import NOW
 from tests.api.helpers import assert_problem
-from tests.api.notification_helpers import FlakySes, feed, flaky_ses, user
+from tests.api.notification_helpers import FlakySes, feed, flaky_ses, push_platforms, user
 
 ROUTES = [
     ("GET", "/v1/me/notifications", None),
@@ -48,14 +46,8 @@ def ses() -> Iterator[FlakySes]:
 
 @pytest.fixture
 def sns() -> Iterator[Any]:
-    client = boto3.client("sns", region_name="us-east-1")
-    arns = [client.create_platform_application(Name=f"sesh-test-{p}", Platform=k, Attributes={})
-            ["PlatformApplicationArn"] for p, k in (("ios", "APNS"), ("android", "GCM"))]
-    push.use_client(client)
-    yield client
-    push.use_client(None)
-    for arn in arns:
-        client.delete_platform_application(PlatformApplicationArn=arn)
+    with push_platforms() as client:
+        yield client
 
 
 def _notify(player_id: str, n: int) -> None:
