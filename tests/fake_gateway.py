@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.core.management_api import DELIVERED, GONE
@@ -18,7 +19,10 @@ class FakeGateway:
         self._frames: dict[str, list[bytes]] = defaultdict(list)
         self._closed: set[str] = set()
 
-    def post(self, connection_id: str, data: bytes) -> tuple[str, str]:
+    def post_many(self, connection_ids: Sequence[str], data: bytes) -> list[tuple[str, str]]:
+        return [self._post(connection_id, data) for connection_id in connection_ids]
+
+    def _post(self, connection_id: str, data: bytes) -> tuple[str, str]:
         with self._lock:
             if connection_id in self._closed:
                 return GONE, "GoneException"

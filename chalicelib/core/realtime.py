@@ -1,14 +1,14 @@
 """The one realtime sender: pushes server-to-client frames to websocket connections.
 
 Every package uses it, from a websocket handler or from anywhere else (HTTP routes, timers, the
-outbox), so it talks to the API Gateway management API (@connections) with its own boto3 client
-instead of Chalice's `app.websocket_api`, which is only configured inside websocket handlers.
+outbox), so it talks to the API Gateway management API (@connections) with its own client instead
+of Chalice's `app.websocket_api`, which is only configured inside websocket handlers.
 
-Fan-out posts in parallel with a bounded pool (one per container, reused by every send) and short
-timeouts, so one slow member never holds up the others for long. Posts go through
-`management_api.ConnectionsEndpoint` (signed POSTs on kept-alive connections, cheap per post);
-tests may put a fake gateway behind the same `Poster` interface with `use_poster`. Whose connections to post to is
-read with `connections.owners_of`: one BatchGetItem per 100 users, not one Query per user. A
+Fan-out posts in parallel, a bounded number at a time, with short timeouts, so one slow member
+never holds up the others for long. Posts go through `management_api.ConnectionsEndpoint` (signed
+POSTs written by asyncio on kept-alive connections, cheap per post); tests may put a fake gateway
+behind the same `Poster` interface with `use_poster`. Whose connections to post to is read with
+`connections.owners_of`: one BatchGetItem per 100 users, not one Query per user. A
 connection the gateway reports gone (410) is forgotten, from its user's set too; no single dead or
 failing connection ever raises to the caller, who gets a report instead.
 """
@@ -77,7 +77,8 @@ def _endpoint() -> str:
 
 @lru_cache(maxsize=4)
 def _endpoint_poster(endpoint: str) -> Poster:
-    return ConnectionsEndpoint(endpoint, get_settings().aws_region)
+    settings = get_settings()
+    return ConnectionsEndpoint(endpoint, settings.aws_region, parallel=settings.realtime_max_workers)
 
 
 def use_poster(poster: Poster | None) -> None:
@@ -95,16 +96,6 @@ def _encode(payload: Frame) -> bytes:
     if len(data) > MAX_FRAME_BYTES:
         raise FrameTooLarge(f"frame of {len(data)} bytes exceeds {MAX_FRAME_BYTES}")
     return data
-
-
-def _post(poster: Poster, connection_id: str, data: bytes, owner: str | None) -> str:
-    """'delivered', 'gone' or 'failed' for one connection; never raises."""
-    outcome, detail = poster.post(connection_id, data)
-    if outcome == GONE:
-        _forget(connection_id, owner)
-    elif outcome != DELIVERED:
-        logger.warning("realtime post failed", extra={"connection_id": connection_id, "error": detail})
-    return outcome
 
 
 def _forget(connection_id: str, owner: str | None) -> None:
@@ -136,14 +127,15 @@ def send_to_connections(
     if not ids:
         return report
     data = _encode(payload)
-    poster = _poster()
     known = owners or {}
-    if len(ids) == 1:
-        outcomes = [_post(poster, ids[0], data, known.get(ids[0]))]
-    else:
-        outcomes = list(_executor().map(lambda cid: _post(poster, cid, data, known.get(cid)), ids))
-    for connection_id, outcome in zip(ids, outcomes, strict=True):
+    for connection_id, (outcome, detail) in zip(ids, _poster().post_many(ids, data), strict=True):
         getattr(report, outcome).append(connection_id)
+        if outcome not in (DELIVERED, GONE):
+            logger.warning("realtime post failed", extra={"connection_id": connection_id, "error": detail})
+    if len(report.gone) == 1:
+        _forget(report.gone[0], known.get(report.gone[0]))
+    elif report.gone:  # each is two writes: in parallel
+        list(_executor().map(lambda cid: _forget(cid, known.get(cid)), report.gone))
     metrics.add_metric(name="RealtimeDelivered", unit="Count", value=len(report.delivered))
     if report.gone:
         metrics.add_metric(name="RealtimeGone", unit="Count", value=len(report.gone))
