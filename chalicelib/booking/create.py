@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.booking import domain, effects, jobs, schemas, store, txn
+from chalicelib.booking import domain, effects, jobs, schemas, store
 from chalicelib.booking.models import (
     BookingItem,
     PlayerGuardItem,
@@ -24,7 +24,7 @@ from chalicelib.booking.models import (
 )
 from chalicelib.catalog import seats
 from chalicelib.catalog.seats import SessionForBooking
-from chalicelib.core import clock, ids, timers
+from chalicelib.core import clock, conditional, ids, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, ProblemError, ValidationFailed
 from chalicelib.core.money import Money
@@ -166,7 +166,7 @@ def book(
     booking = new_booking(session, principal.user_id, terms, body.note)
     if offer is not None:
         booking.waitlist_entry_id = offer.entry_id
-    for _ in range(txn.MAX_ATTEMPTS):
+    for _ in range(conditional.ATTEMPTS):
         if offer is None and session.seats_free < terms.seats:
             raise full(session)
 
@@ -180,9 +180,9 @@ def book(
                 seats.hold(tx, s.session_id, terms.seats, s.capacity)
 
         try:
-            txn.run(build)
+            conditional.run(build)
             break
-        except txn.Refused as refused:
+        except conditional.Refused as refused:
             if guard_key(session.session_id, principal.user_id) in refused.keys:
                 raise Conflict("You already have a booking for this session.", code="already_booked") from None
             if offer is not None:

@@ -10,10 +10,10 @@ from typing import Any
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.booking import domain, effects, policies, schemas, store, txn, waitlist
+from chalicelib.booking import domain, effects, policies, schemas, store, waitlist
 from chalicelib.booking.models import BookingItem
 from chalicelib.catalog import seats
-from chalicelib.core import clock, timers
+from chalicelib.core import clock, conditional, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict
 from chalicelib.core.money import Money
@@ -26,7 +26,7 @@ PAID = "paid"
 def apply_change(booking_id: str, change: Callable[[TransactWrite, BookingItem], bool]) -> BookingItem | None:
     """Run `change` on the freshly read booking; it returns False when there is nothing to do. A
     concurrent move (the state condition) makes it read again and decide again."""
-    for _ in range(txn.MAX_ATTEMPTS):
+    for _ in range(conditional.ATTEMPTS):
         booking = store.find_booking(booking_id)
         if booking is None:
             return None
@@ -36,8 +36,8 @@ def apply_change(booking_id: str, change: Callable[[TransactWrite, BookingItem],
             flag[0] = change(tx, b)
 
         try:
-            txn.run(build)
-        except txn.Refused:
+            conditional.run(build)
+        except conditional.Refused:
             continue
         return booking if acted[0] else None
     raise Conflict("The booking changed meanwhile; try again.", code="concurrent_change")

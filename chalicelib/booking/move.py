@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.booking import create, domain, effects, schemas, store, txn, waitlist
+from chalicelib.booking import create, domain, effects, schemas, store, waitlist
 from chalicelib.booking.models import BookingItem, PlayerGuardItem, guard_key
 from chalicelib.catalog import seats
-from chalicelib.core import clock
+from chalicelib.core import clock, conditional
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, FieldError, ValidationFailed
 
@@ -28,7 +28,7 @@ def reschedule(principal: Principal, booking_id: str, body: schemas.RescheduleIn
                                errors=[FieldError("session_id", "must belong to the same listing")])
     create.bookable(target, principal)
     seats_n = int(b.seats)
-    for _ in range(txn.MAX_ATTEMPTS):
+    for _ in range(conditional.ATTEMPTS):
         if target.seats_free < seats_n:
             raise create.full(target)
 
@@ -56,9 +56,9 @@ def reschedule(principal: Principal, booking_id: str, body: schemas.RescheduleIn
                           session_id=t.session_id)
 
         try:
-            txn.run(build)
+            conditional.run(build)
             break
-        except txn.Refused as refused:
+        except conditional.Refused as refused:
             if guard_key(target.session_id, b.player_id) in refused.keys:
                 raise Conflict("You already have a booking for that session.", code="already_booked") from None
             fresh = store.load_booking(booking_id)

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.booking import create, domain, effects, lifecycle, store, txn
+from chalicelib.booking import create, domain, effects, lifecycle, store
 from chalicelib.booking.models import BookingItem, WaitlistEntryItem, queue_pk, roster_pk
 from chalicelib.catalog import seats
-from chalicelib.core import clock
+from chalicelib.core import clock, conditional
 from chalicelib.core.observability import logger
 from chalicelib.payments import service as payments
 
@@ -52,8 +52,8 @@ def _close_queue(session_id: str) -> None:
             waitlist.close_entry(tx, e, domain.CLOSED)
 
         try:
-            txn.run(build)
-        except txn.Refused:
+            conditional.run(build)
+        except conditional.Refused:
             continue
 
 
@@ -61,7 +61,7 @@ def session_cancelled(session_id: str, *, reason: str = "session_cancelled") -> 
     """The session was cancelled: every active booking is cancelled with a full refund and told;
     the waitlist closes. Idempotent; returns how many bookings it closed."""
     closed = _close_all(session_id, event=domain.SESSION_CANCELLED, reason=reason)
-    txn.run(lambda tx: effects.event(tx, "session.cancelled", subject=session_id, dedupe=session_id,
+    conditional.run(lambda tx: effects.event(tx, "session.cancelled", subject=session_id, dedupe=session_id,
                                      session_id=session_id, reason=reason))
     return closed
 
@@ -74,8 +74,8 @@ def check_min_players(session_id: str) -> None:
         return  # the session moved later: its new check is scheduled
     domain.session_next(session.state, domain.S_MIN_PLAYERS_UNMET)
     try:
-        txn.run(lambda tx: seats.cancel_session(tx, session_id))
-    except txn.Refused:
+        conditional.run(lambda tx: seats.cancel_session(tx, session_id))
+    except conditional.Refused:
         return  # cancelled meanwhile
     logger.info("session cancelled: minimum players not reached",
                 extra={"session_id": session_id, "booked": session.seats_booked, "min": session.min_players})
@@ -129,7 +129,7 @@ def session_rescheduled(session_id: str, *, free_cancel_hours: int = 48) -> int:
             return True
 
         moved += lifecycle.apply_change(listed.booking_id, change) is not None
-    txn.run(lambda tx: create.schedule_session_timers(tx, session))
+    conditional.run(lambda tx: create.schedule_session_timers(tx, session))
     return moved
 
 
@@ -139,4 +139,4 @@ def session_scheduled(session_id: str) -> None:
     call after creating sessions; idempotent (the timers have fixed ids)."""
     session = seats.session_for_booking(session_id)
     if session.scheduled:
-        txn.run(lambda tx: create.schedule_session_timers(tx, session))
+        conditional.run(lambda tx: create.schedule_session_timers(tx, session))

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.booking import create, domain, effects, jobs, schemas, store, txn
+from chalicelib.booking import create, domain, effects, jobs, schemas, store
 from chalicelib.booking.models import (
     BookingItem,
     PlayerGuardItem,
@@ -21,7 +21,7 @@ from chalicelib.booking.models import (
     waitlist_pk,
 )
 from chalicelib.catalog import seats
-from chalicelib.core import clock, ids, timers
+from chalicelib.core import clock, conditional, ids, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, NotFound
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
@@ -70,8 +70,8 @@ def join(principal: Principal, session_id: str, body: schemas.WaitlistIn) -> sch
                       session_id=session_id, player_id=principal.user_id)
 
     try:
-        txn.run(build)
-    except txn.Refused as refused:
+        conditional.run(build)
+    except conditional.Refused as refused:
         if (gpk, gsk) in refused.keys:
             raise Conflict("You already have a booking for this session.", code="already_booked") from None
         raise Conflict("You are already on this session's waitlist.", code="already_waitlisted") from None
@@ -103,8 +103,8 @@ def leave(principal: Principal, session_id: str) -> None:
     except domain.InvalidTransition as exc:
         raise Conflict(str(exc), code="invalid_state") from None
     try:
-        txn.run(lambda tx: close_entry(tx, entry, to))
-    except txn.Refused:
+        conditional.run(lambda tx: close_entry(tx, entry, to))
+    except conditional.Refused:
         raise Conflict("The entry changed meanwhile; try again.", code="concurrent_change") from None
     if entry.state == domain.OFFERED:
         offer_free_seats(session_id)
@@ -151,9 +151,9 @@ def offer_free_seats(session_id: str) -> int:
                           session_id=session_id, player_id=e.player_id, offer_expires_at=clock.to_wire(until))
 
         try:
-            txn.run(build)
+            conditional.run(build)
             made += 1
-        except txn.Refused:
+        except conditional.Refused:
             continue  # the entry left or the seats went: look again
     return made
 
@@ -172,8 +172,8 @@ def expire_offer(entry_id: str) -> None:
                       session_id=entry.session_id, player_id=entry.player_id)
 
     try:
-        txn.run(build)
-    except txn.Refused:
+        conditional.run(build)
+    except conditional.Refused:
         return  # claimed or left meanwhile
     offer_free_seats(entry.session_id)
 

@@ -1,9 +1,12 @@
 """Run one write transaction and learn which items' conditions refused it.
 
-`booking.txn` does the same with booking's retry policy; this is the plain form for packages whose
-transactions are small: commit (outbox flushed after), or raise `Refused` naming the (PK, SK) whose
-condition failed. A TransactionConflict (another transaction on the same items) is retried a few
-times after a short jittered backoff.
+Commit (outbox messages flushed after), or raise `Refused` naming the (PK, SK) of the items whose
+condition failed: PynamoDB sends a TransactWrite's operations grouped by kind, not in call order,
+and DynamoDB's cancellation reasons follow the sent order, which `core.table.sent_keys` rebuilds; so
+a caller learns which item refused (a booking's guard: already booked; its session: full), not
+merely that something did. A TransactionConflict (another transaction on the same items) is retried
+whole after a short jittered backoff. Throttling, 5xx and timeouts (botocore retried those already)
+propagate: the route answers 503, not a misleading 409 "busy".
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ from chalicelib.core.table import sent_keys
 
 T = TypeVar("T")
 ATTEMPTS = 6
+_CONFLICT_ERRORS = frozenset({"TransactionCanceledException", "TransactionConflictException"})
 
 
 class Refused(Exception):
+    """A condition failed: `keys` are the (PK, SK) of the items that refused."""
+
     def __init__(self, keys: set[tuple[str, str]]) -> None:
         super().__init__(f"conditions failed on {sorted(keys)}")
         self.keys = keys
@@ -46,7 +52,8 @@ def run(build: Callable[[TransactWrite], T]) -> T:
             failed = {key for key, code in zip(sent, codes, strict=False) if code == "ConditionalCheckFailed"}
             if failed:
                 raise Refused(failed) from None
-            if codes and not any(code == "TransactionConflict" for code in codes):
+            conflict = exc.cause_response_code in _CONFLICT_ERRORS and not codes
+            if not (conflict or any(code == "TransactionConflict" for code in codes)):
                 raise
             time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # backoff before retrying
-    raise Conflict("The item is busy; try again.", code="busy")
+    raise Conflict("Busy with other changes; try again.", code="busy")

@@ -146,6 +146,9 @@ REVIEWED_ACTIONS = DYNAMODB_ACTIONS | {
     "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
     "s3:GetObject", "s3:PutObject",  # presigned POST uploads and GET downloads; HeadObject needs GetObject
     "ses:SendEmail", "ses:SendRawEmail",
+    # mobile push: endpoints of the stage's own platform applications (sesh-<stage>-ios/-android) only
+    "sns:CreatePlatformEndpoint", "sns:GetEndpointAttributes", "sns:SetEndpointAttributes", "sns:Publish",
+    "sns:DeleteEndpoint",
     "execute-api:ManageConnections",
     "ssm:GetParameter", "ssm:GetParameters", "kms:Decrypt",
     "xray:PutTraceSegments", "xray:PutTelemetryRecords",
