@@ -1,5 +1,6 @@
 """Load on the local stack with locust: users browsing, booking (free and paid, paying on the Stripe
-emulator) and chatting for a bounded time; then the seat invariant is checked on every session.
+emulator) and chatting for a bounded time; then the seat invariant is checked on every session and
+the ledger on every paid booking.
 
 Starts the local stack (`python -m devstack --fresh --no-seed`, on free ports) as a subprocess, as
 the e2e tests do, or drives one already running (`--url`). Creates its own catalog first: hosts
@@ -8,9 +9,10 @@ and bookings contend for the last seats. Each simulated user is a player with th
 
 Reports requests/s, p50/p95/p99 per route and the error rate. A 409 for a full session or a second
 booking, and a 429, are answers a client is told to expect, counted apart from errors. Exits 1 when
-any response was a 5xx, any request failed otherwise, or the invariant does not hold:
+any response was a 5xx, any request failed otherwise, or an invariant does not hold:
 seats_booked + seats_held <= capacity for every session, each equal to the seats of its
-confirmed / held bookings.
+confirmed / held bookings; and for every paid booking, its receipt (read from the ledger) has
+paid = charged - refunded = host share + platform fee, the charge being the booking's price.
 
     .venv/bin/python bench/load.py [--users 50] [--duration 60] [--spawn-rate 10] [--json out.json]
 """
@@ -102,6 +104,19 @@ def _now(base: str) -> datetime:
     return datetime.fromisoformat(requests.get(f"{base}/dev/clock", timeout=10).json()["now"].replace("Z", "+00:00"))
 
 
+def _onboard_payouts(base: str, headers: dict[str, str], timeout: float = 30.0) -> None:
+    """Paid listings are published only once the host can be paid: onboard with Stripe Connect on the
+    emulator (opening the account link completes it; its account.updated webhook tells the stack)."""
+    started = requests.post(f"{base}/v1/me/payouts/onboarding", headers=headers, timeout=30)
+    started.raise_for_status()
+    requests.get(started.json()["url"], timeout=30).raise_for_status()
+    deadline = time.monotonic() + timeout
+    while not requests.get(f"{base}/v1/me/payouts", headers=headers, timeout=30).json()["payouts_enabled"]:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the host's payouts were not enabled (no account.updated webhook?)")
+        time.sleep(0.1)  # polling the stack for the webhook's effect, with a deadline
+
+
 def build_catalog(base: str, stripe_base: str, hosts: int, sessions_per_listing: int, capacity: int) -> Catalog:
     catalog = Catalog(base, stripe_base)
     start = (_now(base) + timedelta(days=3)).replace(microsecond=0, tzinfo=None)
@@ -111,6 +126,7 @@ def build_catalog(base: str, stripe_base: str, hosts: int, sessions_per_listing:
         made = requests.put(f"{base}/v1/me/host", headers=headers, timeout=30,
                             json={"kinds": ["game_master"], "headline": f"Load host {number}"})
         made.raise_for_status()
+        _onboard_payouts(base, headers)
         catalog.hosts.append(host_id)
         catalog.host_tokens[host_id] = token
         for paid in (False, True):
@@ -293,8 +309,36 @@ def invariant_violations(state: dict[str, dict[str, Any]]) -> list[str]:
     return problems
 
 
+def ledger_violations(catalog: Catalog, state: dict[str, dict[str, Any]]) -> list[str]:
+    """Every paid booking's receipt (read from the ledger) adds up: what the player paid is the
+    charge less refunds, and splits into the host's share and the platform's fee to the minor unit;
+    a confirmed, paid booking was charged its price."""
+    problems = []
+    for session_id in catalog.paid_sessions:
+        host_token = catalog.host_tokens[catalog.session_host[session_id]]
+        for booking in state[session_id]["items"]:
+            if booking.get("payment_status") not in ("paid", "refunded"):
+                continue
+            r = requests.get(f"{catalog.base}/v1/bookings/{booking['id']}/receipt", timeout=30,
+                             headers={"Authorization": f"Bearer {host_token}"})
+            if r.status_code != 200:
+                problems.append(f"{booking['id']}: receipt answered {r.status_code}")
+                continue
+            receipt = r.json()
+            charged, refunded, paid = (receipt[k]["amount"] for k in ("charged", "refunded", "paid"))
+            share, fee = receipt["host_share"]["amount"], receipt["platform_fee"]["amount"]
+            if paid != charged - refunded or share + fee != paid:
+                problems.append(f"{booking['id']}: charged {charged} refunded {refunded} paid {paid} "
+                                f"= share {share} + fee {fee}?")
+            if booking["state"] == "confirmed" and booking["payment_status"] == "paid" \
+                    and charged != booking["price"]["amount"]:
+                problems.append(f"{booking['id']}: charged {charged}, priced {booking['price']['amount']}")
+    return problems
+
+
 def report(
-    env: Environment, users: int, duration: float, state: dict[str, dict[str, Any]], problems: list[str]
+    env: Environment, users: int, duration: float, state: dict[str, dict[str, Any]], problems: list[str],
+    ledger_problems: list[str],
 ) -> dict[str, Any]:
     routes = []
     for entry in sorted(env.stats.entries.values(), key=lambda e: (e.method or "", e.name)):
@@ -326,6 +370,7 @@ def report(
         "sessions": sessions,
         "sessions_full": full,
         "invariant_violations": problems,
+        "ledger_violations": ledger_problems,
         "routes": routes,
     }
 
@@ -343,6 +388,8 @@ def print_report(figures: dict[str, Any]) -> None:
           f"messages {figures['messages_sent']}; {figures['sessions_full']} of {figures['sessions']} sessions full")
     violations = figures["invariant_violations"]
     print("seat invariant: " + ("holds on every session" if not violations else f"VIOLATED: {violations}"))
+    ledger = figures["ledger_violations"]
+    print("ledger: " + ("every paid booking's receipt adds up" if not ledger else f"VIOLATED: {ledger}"))
 
 
 def run(base: str, stripe_base: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -356,7 +403,7 @@ def run(base: str, stripe_base: str, args: argparse.Namespace) -> dict[str, Any]
     runner.greenlet.join()
     duration = time.monotonic() - started
     state = settled_snapshot(CATALOG)
-    return report(env, args.users, duration, state, invariant_violations(state))
+    return report(env, args.users, duration, state, invariant_violations(state), ledger_violations(CATALOG, state))
 
 
 def main() -> int:
@@ -386,7 +433,8 @@ def main() -> int:
     print_report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
-    ok = not figures["server_errors"] and not figures["failures"] and not figures["invariant_violations"]
+    ok = not (figures["server_errors"] or figures["failures"] or figures["invariant_violations"]
+              or figures["ledger_violations"])
     return 0 if ok else 1
 
 

@@ -1,6 +1,7 @@
 """The load script, bounded for CI: 10 users browsing, booking (free and paid, paying on the Stripe
-emulator) and chatting for 20 s against the session's stack. No 5xx, no failed request, and the
-seat invariant holds on every session afterwards. The full run is `bench/load.py` (README)."""
+emulator) and chatting for 20 s against the session's stack. No 5xx, no failed request, the seat
+invariant holds on every session afterwards, and every paid booking's receipt (from the ledger) adds
+up. The full run is `bench/load.py` (README)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from tests.e2e.stack import ROOT, Stack
 
 
-def test_ten_users_for_twenty_seconds_get_no_5xx_and_keep_the_seat_invariant(stack: Stack, tmp_path: Path) -> None:
+def test_ten_users_for_twenty_seconds_get_no_5xx_and_keep_seats_and_ledger_right(stack: Stack, tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     command = [sys.executable, str(ROOT / "bench" / "load.py"), "--url", stack.url, "--users", "10",
                "--spawn-rate", "5", "--duration", "20", "--hosts", "2", "--sessions", "2", "--capacity", "3",
@@ -24,6 +25,7 @@ def test_ten_users_for_twenty_seconds_get_no_5xx_and_keep_the_seat_invariant(sta
     assert figures["server_errors"] == 0, figures["server_error_samples"]
     assert figures["failures"] == 0, [r for r in figures["routes"] if r["failures"]]
     assert figures["invariant_violations"] == []
+    assert figures["ledger_violations"] == []
     assert figures["sessions"] == 8
     # the run did what it says: users browsed, booked both kinds, paid and chatted
     routes = {r["route"]: r["requests"] for r in figures["routes"]}
