@@ -34,7 +34,7 @@ test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit tests/infra
 
 test-api: $(STAMP)
-	$(PY) -m pytest tests/api
+	$(PY) -m pytest -n auto tests/api  # pytest-xdist: one process per core, each with its own moto and emulator
 
 test-conformance: $(STAMP)
 	$(PY) -m pytest tests/conformance
