@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.core.pagination import PageQuery
 
@@ -35,7 +35,9 @@ class FeedPage(BaseModel):
 
 
 class MarkRead(_Strict):
-    ids: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    ids: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(
+        default=None, min_length=1, max_length=100
+    )
     all: bool = False
 
     @model_validator(mode="after")
