@@ -93,7 +93,8 @@ def receipt(principal: Principal, booking_id: str) -> schemas.ReceiptOut:
     def m(amount: int) -> Money:
         return Money(amount=amount, currency=currency)
 
-    lines.sort(key=lambda e: (e.occurred_at, e.entry_id))
+    # Entries of one change share an instant: list them in the order money moves (charge, then fee, ...).
+    lines.sort(key=lambda e: (e.occurred_at, domain.ENTRY_TYPES.index(e.entry_type), e.entry_id))
     return schemas.ReceiptOut(
         booking_id=booking_id, currency=currency, charged=m(b.charged), platform_fee=m(b.fee_kept),
         fee_rule={"percent_bps": int(money.fee_percent_bps or 0) if money else 0,
