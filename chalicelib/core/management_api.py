@@ -142,7 +142,7 @@ class ConnectionsEndpoint:
             self._source = _credential_source()
         frozen = self._source.get_frozen_credentials()  # per post: a refreshed role session is picked up
         credentials = Credentials(frozen.access_key, frozen.secret_key, frozen.token)
-        now = datetime.now(UTC)
+        now = datetime.now(UTC)  # wall time, not core.clock: AWS rejects signatures off real time
         cache_key = (credentials.secret_key, now.strftime("%Y%m%d"))
         key = self._keys.get(cache_key)
         if key is None:
