@@ -123,8 +123,9 @@ def target(*operations: str) -> Match:
     return lambda seen: seen.headers.get("x-amz-target", "").rsplit(".", 1)[-1] in wanted
 
 
-def path_contains(fragment: str) -> Match:
-    return lambda seen: fragment in seen.path
+def path_contains(fragment: str, *, method: str | None = None) -> Match:
+    """Requests whose path holds `fragment` (and of `method`, when given: a list is a GET, a create a POST)."""
+    return lambda seen: fragment in seen.path and (method is None or seen.method == method)
 
 
 @dataclass
