@@ -18,7 +18,14 @@ run: $(STAMP)
 	$(PY) -m devstack $(ARGS)
 
 # Every tier, each in its own process: the tiers point the models at different DynamoDBs.
-test: $(STAMP) lint audit test-unit test-api test-conformance test-faults test-e2e
+# The checks that wait mostly on the network or on one core (lint, the audit, the unit tier with its
+# packaging of both stages) run side by side; the tiers that use every core or time things run alone.
+test: $(STAMP)
+	$(MAKE) -j3 --output-sync=target lint audit test-unit
+	$(MAKE) test-api
+	$(MAKE) test-conformance
+	$(MAKE) test-faults
+	$(MAKE) test-e2e
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app.py chalicelib devstack infra tests bench

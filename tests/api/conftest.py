@@ -16,13 +16,14 @@ import pytest
 from moto import mock_aws
 
 from devstack.table import create_table
-from tests import fake_gateway, stripe_support
+from tests import fake_gateway, moto_transactions, stripe_support
 from tests.conftest import TEST_ISSUER
 from tests.fake_gateway import FakeGateway
 
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[None]:
+    moto_transactions.install()
     with mock_aws():
         # SES (moto, as in AWS) sends only from a verified identity: the stage's sender.
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="no-reply@sesh.example")

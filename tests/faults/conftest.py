@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests import stripe_support
+from tests import moto_transactions, stripe_support
 from tests.conftest import TEST_ISSUER
 from tests.fault_proxy import FaultProxy
 
@@ -93,6 +93,7 @@ os.environ.update({
 def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    moto_transactions.install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=AWS_PORT, verbose=False)
     server.start()
