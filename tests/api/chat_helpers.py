@@ -8,7 +8,7 @@ from itertools import count
 from typing import Any
 
 from tests import fake_gateway
-from tests.api.conftest import Api
+from tests.app_client import Api
 
 _client_ids = count(1)
 

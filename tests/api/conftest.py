@@ -6,9 +6,7 @@ recreated for each test so tests never see each other's data.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -17,6 +15,7 @@ from moto import mock_aws
 
 from devstack.table import create_table
 from tests import fake_gateway, moto_transactions, stripe_support
+from tests.app_client import Api
 from tests.conftest import TEST_ISSUER
 from tests.fake_gateway import FakeGateway
 
@@ -53,58 +52,6 @@ def gateway() -> Iterator[FakeGateway]:
     """The websocket gateway the app posts frames to (a fake: the API tier has no sockets)."""
     yield fake_gateway.install()
     fake_gateway.uninstall()
-
-
-@dataclass
-class ApiResponse:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Api:
-    """Calls the app as API Gateway would, with an optional bearer token."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        token: str | None = None,
-        json_body: Any = None,
-        body: bytes | str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> ApiResponse:
-        sent = dict(headers or {})
-        if token:
-            sent.setdefault("Authorization", f"Bearer {token}")
-        if json_body is not None:
-            body = json.dumps(json_body)
-            sent.setdefault("Content-Type", "application/json")
-        raw = self._client.http.request(method, path, headers=sent, body=body or b"")
-        return ApiResponse(raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, raw.body)
-
-    def get(self, path: str, **kw: Any) -> ApiResponse:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> ApiResponse:
-        return self.request("POST", path, **kw)
-
-    def put(self, path: str, **kw: Any) -> ApiResponse:
-        return self.request("PUT", path, **kw)
-
-    def patch(self, path: str, **kw: Any) -> ApiResponse:
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> ApiResponse:
-        return self.request("DELETE", path, **kw)
 
 
 @pytest.fixture(scope="session")

@@ -99,7 +99,7 @@ def api() -> Iterator[Any]:
     from chalice.test import Client
 
     import app
-    from tests.api.conftest import Api
+    from tests.app_client import Api
 
     with Client(app.app, stage_name="test") as client:
         yield Api(client)

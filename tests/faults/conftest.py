@@ -17,7 +17,6 @@ import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,6 +24,7 @@ import boto3
 import pytest
 
 from tests import moto_transactions, stripe_support
+from tests.app_client import Api
 from tests.conftest import TEST_ISSUER
 from tests.fault_proxy import FaultProxy
 
@@ -133,44 +133,6 @@ def fresh_backend(moto_server: str) -> Iterator[None]:
         s3.delete_object(Bucket=settings.uploads_bucket, Key=obj["Key"])
     s3.delete_bucket(Bucket=settings.uploads_bucket)
     clock.reset()
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Api:
-    """Calls the app as API Gateway would (the same calls as tests/api's `Api`)."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None,
-                body: bytes | str | None = None, headers: dict[str, str] | None = None) -> Response:
-        sent = dict(headers or {})
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        if json_body is not None:
-            body = json.dumps(json_body)
-            sent.setdefault("Content-Type", "application/json")
-        raw = self._client.http.request(method, path, headers=sent, body=body or b"")
-        return Response(raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, raw.body)
-
-    def get(self, path: str, **kw: Any) -> Response:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> Response:
-        return self.request("POST", path, **kw)
-
-    def put(self, path: str, **kw: Any) -> Response:
-        return self.request("PUT", path, **kw)
 
 
 @pytest.fixture(scope="session")
