@@ -1,6 +1,7 @@
-"""Each user's calendar: entries for their confirmed bookings (as a player) and the sessions they host,
-kept up to date by the booking events (confirmed, rescheduled, cancelled), and served as a private
-iCalendar feed at /v1/calendar-feeds/<secret token>. The token is random, stored twice (the user's
+"""Each user's calendar: entries for their confirmed bookings (as a player) and the booked sessions they
+host, kept up to date by the booking events (confirmed, rescheduled, cancelled), and served as a private
+iCalendar feed at /v1/calendar-feeds/<secret token>, with every session the user hosts (booked or not)
+read from the catalog when the feed is served. The token is random, stored twice (the user's
 item, to show and rotate it; the lookup item, to serve the feed), and rotating it revokes the old URL.
 
 The reminders of an entry (24h and 1h before) are timers written in the same transaction as the
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.catalog import queries as catalog
 from chalicelib.core import clock, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import NotFound
@@ -34,6 +36,8 @@ from chalicelib.notifications.models import (
 
 REMINDER = jobs.REMINDER
 MAX_FEED_EVENTS = 500
+HOSTED_SINCE = timedelta(days=30)  # hosted sessions stay in the feed for a month after they start
+HOSTING, BOOKED = "You host this session.", "Your booking on Sesh."
 CONFIRMED, CANCELLED = "confirmed", "cancelled"
 
 
@@ -172,17 +176,34 @@ def rotate(principal: Principal) -> schemas.CalendarFeedOut:
     return _feed_out(_new_token(principal.user_id, _current(principal.user_id)))
 
 
+def _uid(ref_id: str) -> str:
+    """A host's entry's ref is the session id: its UID is the hosted session's, so neither shows twice."""
+    return f"{ref_id}@sesh"
+
+
 def _as_ical(item: CalendarEntryItem) -> ical.Entry:
-    hosting = item.role == domain.HOST
     return ical.Entry(
-        uid=f"{item.ref_id}@sesh", title=item.title, starts_at=item.starts_at, ends_at=item.ends_at,
+        uid=_uid(item.ref_id), title=item.title, starts_at=item.starts_at, ends_at=item.ends_at,
         timezone=item.timezone, status=item.status, sequence=int(item.sequence or 0), stamp=item.updated_at,
-        description="You host this session." if hosting else "Your booking on Sesh.",
+        description=HOSTING if item.role == domain.HOST else BOOKED,
+    )
+
+
+def _hosted_as_ical(session: catalog.HostedSession, shown: ical.Entry | None) -> ical.Entry:
+    # A new session is version 1 (SEQUENCE 0); each edit and the cancellation add 1. Never below what the
+    # host's entry showed: calendar apps ignore an event whose SEQUENCE went down.
+    sequence = max(session.version - 1, shown.sequence if shown is not None else 0)
+    return ical.Entry(
+        uid=_uid(session.session_id), title=session.listing_title, starts_at=session.starts_at,
+        ends_at=session.ends_at, timezone=session.timezone, status=CANCELLED if session.cancelled else CONFIRMED,
+        sequence=sequence, stamp=session.updated_at, description=HOSTING,
     )
 
 
 def feed(token: str) -> bytes:
-    """The feed of the token's user; 404 for an unknown (or rotated) token. 1 GetItem + 1 Query."""
+    """The feed of the token's user; 404 for an unknown (or rotated) token. Their calendar entries, and
+    the sessions they host as the catalog has them now (for a hosted session, the catalog's reading
+    replaces the entry's). 1 GetItem + 1 Query entries + 1 Query listings + 1 Query per listing."""
     if not 16 <= len(token) <= 64:
         raise NotFound("No such calendar.")
     try:
@@ -191,17 +212,20 @@ def feed(token: str) -> bytes:
         raise NotFound("No such calendar.") from None
     found = CalendarEntryItem.query(user_pk(owner.user_id), CalendarEntryItem.SK.startswith(CAL_PREFIX),
                                     limit=MAX_FEED_EVENTS)
-    entries = [_as_ical(i) for i in found if isinstance(i, CalendarEntryItem)]
-    return ical.calendar(entries, name="Sesh")
+    entries = {e.uid: e for e in (_as_ical(i) for i in found if isinstance(i, CalendarEntryItem))}
+    for session in catalog.hosted_sessions(owner.user_id, clock.now() - HOSTED_SINCE, MAX_FEED_EVENTS):
+        uid = _uid(session.session_id)
+        entries[uid] = _hosted_as_ical(session, entries.get(uid))
+    return ical.calendar(entries.values(), name="Sesh")
 
 
 def invitation(facts: dict[str, Any]) -> bytes:
     """The .ics attached to a booking confirmation (and to its reschedule notice)."""
     item = ical.Entry(
-        uid=f"{facts['booking_id']}@sesh", title=str(facts.get("title") or "Sesh"),
+        uid=_uid(str(facts["booking_id"])), title=str(facts.get("title") or "Sesh"),
         starts_at=datetime.fromisoformat(str(facts["starts_at"])),
         ends_at=datetime.fromisoformat(str(facts["ends_at"])),
         timezone=str(facts.get("session_timezone") or "UTC"), status=CONFIRMED,
-        sequence=int(facts.get("sequence") or 0), stamp=clock.now(), description="Your booking on Sesh.",
+        sequence=int(facts.get("sequence") or 0), stamp=clock.now(), description=BOOKED,
     )
     return ical.calendar([item], name=item.title)

@@ -1,5 +1,6 @@
 """Reminders 24h and 1h before (players and hosts), none after a cancellation, moved by a reschedule;
-the private iCalendar feed after reschedules and cancellations; token rotation; wrong token → 404."""
+the private iCalendar feed after reschedules and cancellations, with every session a host hosts (booked
+or not, each once); token rotation; wrong token → 404."""
 
 from __future__ import annotations
 
@@ -88,7 +89,15 @@ def _calendar(api: Any, token: str) -> Calendar:
 
 
 def _events(calendar: Calendar) -> dict[str, Any]:
+    uids = [str(e["uid"]) for e in calendar.walk("VEVENT")]
+    assert len(uids) == len(set(uids)), uids  # one event per UID
     return {str(e["uid"]): e for e in calendar.walk("VEVENT")}
+
+
+def _shown(event: Any) -> tuple[datetime, str, str, int]:
+    """(local start, its zone, status, sequence) of an event."""
+    start = event.decoded("dtstart")
+    return start.replace(tzinfo=None), str(start.tzinfo), str(event["status"]), int(event["sequence"])
 
 
 def test_the_calendar_feed_follows_reschedules_and_cancellations(api: Any, token_for: Any) -> None:
@@ -130,3 +139,63 @@ def test_rotating_the_token_revokes_the_old_url_and_wrong_tokens_are_404(api: An
     assert_problem(api.get("/v1/calendar-feeds/x/sesh.ics"), 404)
     assert_problem(api.get("/v1/me/calendar"), 401)
     assert_problem(api.post("/v1/me/calendar/rotate"), 401)
+
+
+def test_a_hosted_session_nobody_booked_is_in_the_hosts_feed_and_follows_its_changes(
+    api: Any, token_for: Any
+) -> None:
+    setup = listing_with_sessions(api, token_for, min_players=1, **FREE)
+    uid = f"{setup.session_id}@sesh"
+    hosted = _calendar(api, setup.host_token)
+    assert _shown(_events(hosted)[uid]) == (datetime(2026, 2, 1, 19, 0), "Europe/Berlin", "CONFIRMED", 0)
+    assert str(_events(hosted)[uid]["summary"]) == setup.listing["title"]
+    assert [str(z["tzid"]) for z in hosted.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    stranger, _, _ = user(api, token_for)
+    assert _events(_calendar(api, stranger)) == {}  # hosts nothing, booked nothing
+
+    clock.advance(60)
+    moved = api.patch(f"/v1/sessions/{setup.session_id}", token=setup.host_token,
+                      json_body={"start": "2026-02-03T20:00:00"})
+    assert moved.status == 200, moved.body
+    assert set(_events(_calendar(api, setup.host_token))) == {uid}  # the same event, moved
+    assert _shown(_events(_calendar(api, setup.host_token))[uid]) == (
+        datetime(2026, 2, 3, 20, 0), "Europe/Berlin", "CONFIRMED", 1)
+
+    clock.advance(60)
+    assert api.post(f"/v1/sessions/{setup.session_id}/cancel", token=setup.host_token).status == 200
+    assert _shown(_events(_calendar(api, setup.host_token))[uid]) == (
+        datetime(2026, 2, 3, 20, 0), "Europe/Berlin", "CANCELLED", 2)
+
+    clock.freeze(MOVED + timedelta(days=31))  # a month after it: out of the feed
+    assert _events(_calendar(api, setup.host_token)) == {}
+
+
+def test_a_booked_hosted_session_shows_once_and_the_players_feed_keeps_their_booking(
+    api: Any, token_for: Any
+) -> None:
+    setup = listing_with_sessions(api, token_for, count=2, min_players=1, **FREE)
+    booked, free = (f"{s['id']}@sesh" for s in setup.sessions)
+    token, _, _ = user(api, token_for)
+    booking = f"{book(api, token, setup.session_id).json['id']}@sesh"
+    assert set(_events(_calendar(api, setup.host_token))) == {booked, free}
+    assert set(_events(_calendar(api, token))) == {booking}
+
+    clock.advance(60)
+    moved = api.patch(f"/v1/sessions/{setup.session_id}", token=setup.host_token,
+                      json_body={"start": "2026-02-03T20:00:00"})
+    assert moved.status == 200, moved.body
+    hosted = _events(_calendar(api, setup.host_token))
+    assert set(hosted) == {booked, free}
+    assert _shown(hosted[booked]) == (datetime(2026, 2, 3, 20, 0), "Europe/Berlin", "CONFIRMED", 1)
+    assert _shown(hosted[free]) == (datetime(2026, 2, 8, 19, 0), "Europe/Berlin", "CONFIRMED", 0)
+    mine = _events(_calendar(api, token))
+    assert set(mine) == {booking}
+    assert _shown(mine[booking]) == (datetime(2026, 2, 3, 20, 0), "Europe/Berlin", "CONFIRMED", 1)
+
+
+def test_a_hosts_rotated_feed_url_is_404_and_the_new_one_lists_their_sessions(api: Any, token_for: Any) -> None:
+    setup = listing_with_sessions(api, token_for, min_players=1, **FREE)
+    old = api.get("/v1/me/calendar", token=setup.host_token).json["url"]
+    assert api.post("/v1/me/calendar/rotate", token=setup.host_token).status == 200
+    assert_problem(api.get("/" + old.split("://", 1)[1].split("/", 1)[1]), 404)
+    assert set(_events(_calendar(api, setup.host_token))) == {f"{setup.session_id}@sesh"}
