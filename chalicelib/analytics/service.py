@@ -285,6 +285,7 @@ def platform_days(start: date, end: date) -> dict[str, int]:
 
 
 def admin_metrics(principal: Principal, days: int) -> schemas.AdminMetrics:
+    from chalicelib.chat import service as chat
     from chalicelib.reviews import service as reviews
 
     require_admin(principal)
@@ -302,7 +303,7 @@ def admin_metrics(principal: Principal, days: int) -> schemas.AdminMetrics:
                                             by_system=c.get("cancelled_by_system", 0)),
         disputes=c.get("disputes", 0), active_hosts_this_month=active,
         reviews_written=review_stats["reviews"], reported_reviews=review_stats["reports"],
-        hidden_reviews=review_stats["hidden"],
+        hidden_reviews=review_stats["hidden"], reported_messages=chat.reported_messages(),
     )
 
 
