@@ -88,7 +88,8 @@ class AdminMetrics(BaseModel):
     disputes: int
     active_hosts_this_month: int
     reviews_written: int
-    reported_reviews: int
+    reported_reviews: int = Field(description="Reports of reviews, one per reporter and review (all time).")
     hidden_reviews: int
+    reported_messages: int = Field(description="Reports of chat messages, one per member and message (all time).")
 
 

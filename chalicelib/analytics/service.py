@@ -3,8 +3,9 @@ week or month in their timezone (one Query over day items, whatever the number o
 export, host totals for badges, and the platform overview for admins.
 
 Counting an event is one transaction: the event's mark (conditional: a duplicate refuses it and
-changes nothing), its host-day and host-total counters (ADD), the platform shard's day, and the facts
-it establishes (this player has booked this host; this session has run; this host is active this month).
+changes nothing), its host day (saved whole, conditional on the version read: a concurrent count makes
+it read again), the host-total counters (ADD), the platform shard's day, and the facts it establishes
+(this player has booked this host; this session has run; this host is active this month).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import boto3
@@ -27,6 +31,7 @@ from chalicelib.analytics.models import (
     SHARDS,
     TOTAL_SK,
     CounterItem,
+    DayItem,
     EventMarkItem,
     SeenItem,
     active_pk,
@@ -41,6 +46,7 @@ from chalicelib.core.exceptions import FieldError, ValidationFailed
 from chalicelib.core.settings import get_settings
 
 MARK_TTL = timedelta(days=60)
+ATTEMPTS = 12  # reads and conditional writes of one count, while racing counts change its facts or day
 PLATFORM_KEYS = ("bookings", "seats_sold", "disputes", "completed", "no_shows", "cancelled_by_player",
                  "cancelled_by_host", "cancelled_by_system")
 RAW_KEYS = frozenset({"PK", "SK", "kind", "created_at", "updated_at", "expires_at"})
@@ -121,22 +127,46 @@ def _add(tx: TransactWrite, pk: str, sk: str, counts: dict[str, int]) -> None:
         tx.update(CounterItem(pk, sk), actions=[*actions, CounterItem.kind.set(CounterItem)])
 
 
+def _platform(counts: dict[str, int]) -> dict[str, int]:
+    """The counters of `counts` the platform's days keep too."""
+    return {k: v for k, v in counts.items() if k in PLATFORM_KEYS or k.startswith((domain.REVENUE, domain.REFUNDS))}
+
+
 def _shard(event_id: str) -> int:
     return int(hashlib.sha256(event_id.encode()).hexdigest()[:8], 16) % SHARDS
+
+
+def _day_plus(host_id: str, day: str, more: dict[str, int]) -> DayItem:
+    """The host's day with `more` added, to save conditional on the version it was read at."""
+    try:
+        item = DayItem.get(host_pk(host_id), day_sk(day), consistent_read=True)
+    except DayItem.DoesNotExist:
+        item = DayItem(host_pk(host_id), day_sk(day), counts={})
+    counts = dict(item.counts)
+    domain.add(counts, more)
+    item.counts = counts
+    return item
+
+
+def _until_written(write: Callable[[], None], mark: str | None = None) -> bool:
+    """Run `write` (reads, then one conditional transaction) again while a condition refuses it: a
+    fact or a day was written meanwhile, so it reads them again. False when the event `mark` refused
+    it: the event was counted already."""
+    for attempt in range(ATTEMPTS):
+        try:
+            write()
+            return True
+        except conditional.Refused as refused:
+            if mark is not None and refused.on(mark, MARK_SK):
+                return False
+            time.sleep(random.uniform(0, min(0.2, 0.01 * 2**attempt)))  # racers spread out (full jitter)
+    raise conditional.Refused(set())
 
 
 def record(h: domain.Happening, tz: str | None = None) -> bool:
     """Count `h` once. Returns False when it was already counted (a duplicate delivery)."""
     zone = tz or _host_timezone(h.host_id)
-    for _ in range(3):
-        try:
-            _count(h, zone)
-            return True
-        except conditional.Refused as refused:
-            if refused.on(mark_pk(h.event_id), MARK_SK):
-                return False
-            continue  # a fact (player seen, session run) was written meanwhile: read it again
-    raise conditional.Refused(set())
+    return _until_written(lambda: _count(h, zone), mark=mark_pk(h.event_id))
 
 
 def _count(h: domain.Happening, zone: str) -> None:
@@ -148,15 +178,16 @@ def _count(h: domain.Happening, zone: str) -> None:
     month = h.at.astimezone(UTC).strftime("%Y-%m")
     newly_active = h.kind == "booking.confirmed" and not _exists(active_pk(month), h.host_id)
     counts = domain.contributions(h, repeat=repeat, first_of_session=first)
-    platform = {k: v for k, v in counts.items() if k in PLATFORM_KEYS or k.startswith((domain.REVENUE, domain.REFUNDS))}
-    day = domain.day_of(h.at, zone).isoformat()
+    platform = _platform(counts)
+    day = _day_plus(h.host_id, domain.day_of(h.at, zone).isoformat(), counts) if counts else None
     utc_day = domain.day_of(h.at, "UTC").isoformat()
     now = clock.now()
 
     def build(tx: TransactWrite) -> None:
         tx.save(EventMarkItem(mark_pk(h.event_id), MARK_SK, event_kind=h.kind, expires_at=now + MARK_TTL),
                 condition=EventMarkItem.PK.does_not_exist())
-        _add(tx, hpk, day_sk(day), counts)
+        if day is not None:
+            tx.save(day)  # conditional on its version (VersionedItem)
         _add(tx, hpk, TOTAL_SK, counts)
         if domain.needs_player_fact(h) and not repeat:
             tx.save(SeenItem(hpk, player_sk), condition=SeenItem.PK.does_not_exist())
@@ -177,27 +208,30 @@ def _numbers(item: dict[str, Any]) -> dict[str, int]:
     return {k: int(v["N"]) for k, v in item.items() if k not in RAW_KEYS and "N" in v}
 
 
-def _query_days(pk: str, start: date, end: date) -> dict[date, dict[str, int]]:
-    days: dict[date, dict[str, int]] = {}
+def _query_days(pk: str, start: date, end: date, **extra: Any) -> Iterator[tuple[date, dict[str, Any]]]:
+    """(day, raw item) of the partition's day items `start`..`end`: one Query, paged past 1 MB."""
     request: dict[str, Any] = {
         "TableName": get_settings().table_name,
         "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
         "ExpressionAttributeValues": {":pk": {"S": pk}, ":lo": {"S": day_sk(start.isoformat())},
                                       ":hi": {"S": day_sk(end.isoformat())}},
+        **extra,
     }
     while True:
         page = _client().query(**request)
         for item in page.get("Items", []):
-            day = date.fromisoformat(item["SK"]["S"].removeprefix("DAY#"))
-            domain.add(days.setdefault(day, {}), _numbers(item))
+            yield date.fromisoformat(item["SK"]["S"].removeprefix("DAY#")), item
         if "LastEvaluatedKey" not in page:
-            return days
+            return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def day_counters(host_id: str, start: date, end: date) -> dict[date, dict[str, int]]:
-    """The host's counters per host-local day, `start`..`end` inclusive: one Query (paged past 1 MB)."""
-    return {d: c for d, c in _query_days(host_pk(host_id), start, end).items() if c}
+    """The host's counters per host-local day, `start`..`end` inclusive: one Query of two attributes
+    an item, however many counters a day holds."""
+    days = _query_days(host_pk(host_id), start, end, ProjectionExpression="SK, #c",
+                       ExpressionAttributeNames={"#c": "counts"})
+    return {day: counts for day, item in days if (counts := json.loads(item["counts"]["S"]))}
 
 
 def host_totals(host_id: str) -> dict[str, int]:
@@ -279,12 +313,13 @@ def platform_days(start: date, end: date) -> dict[str, int]:
     """Platform counters summed over UTC days `start`..`end`: one Query per shard (8)."""
     total: dict[str, int] = {}
     for shard in range(SHARDS):
-        for counts in _query_days(platform_pk(shard), start, end).values():
-            domain.add(total, counts)
+        for _, item in _query_days(platform_pk(shard), start, end):
+            domain.add(total, _numbers(item))
     return total
 
 
 def admin_metrics(principal: Principal, days: int) -> schemas.AdminMetrics:
+    from chalicelib.chat import service as chat
     from chalicelib.reviews import service as reviews
 
     require_admin(principal)
@@ -302,7 +337,7 @@ def admin_metrics(principal: Principal, days: int) -> schemas.AdminMetrics:
                                             by_system=c.get("cancelled_by_system", 0)),
         disputes=c.get("disputes", 0), active_hosts_this_month=active,
         reviews_written=review_stats["reviews"], reported_reviews=review_stats["reports"],
-        hidden_reviews=review_stats["hidden"],
+        hidden_reviews=review_stats["hidden"], reported_messages=chat.reported_messages(),
     )
 
 
@@ -313,20 +348,23 @@ def record_history(host_id: str, happenings: Iterable[domain.Happening], tz: str
     mark = mark_pk(f"history#{host_id}#{batch_id}")
     if _exists(mark, MARK_SK):
         return False
-    days = domain.recount(happenings, tz)
-    for day, counts in sorted(days.items()):
-        platform = {k: v for k, v in counts.items()
-                    if k in PLATFORM_KEYS or k.startswith((domain.REVENUE, domain.REFUNDS))}
-
-        def build(tx: TransactWrite, day: date = day, counts: dict[str, int] = counts,
-                  platform: dict[str, int] = platform) -> None:
-            _add(tx, host_pk(host_id), day_sk(day.isoformat()), counts)
-            _add(tx, host_pk(host_id), TOTAL_SK, counts)
-            _add(tx, platform_pk(_shard(f"{batch_id}#{day}")), day_sk(day.isoformat()), platform)
-
-        conditional.run(build)
+    for day, counts in sorted(domain.recount(happenings, tz).items()):
+        _until_written(partial(_count_day, host_id, day, counts, f"{batch_id}#{day}"))
     EventMarkItem(mark, MARK_SK, event_kind="history", expires_at=clock.now() + MARK_TTL).save()
     return True
+
+
+def _count_day(host_id: str, day: date, counts: dict[str, int], shard_key: str) -> None:
+    """Add a whole day's counters: the host's day, its totals and the platform's day."""
+    item = _day_plus(host_id, day.isoformat(), counts)
+    platform = _platform(counts)
+
+    def build(tx: TransactWrite) -> None:
+        tx.save(item)
+        _add(tx, host_pk(host_id), TOTAL_SK, counts)
+        _add(tx, platform_pk(_shard(shard_key)), day_sk(day.isoformat()), platform)
+
+    conditional.run(build)
 
 
 def at_noon(day: date, tz: str) -> datetime:

@@ -14,6 +14,7 @@
 - session link  PK=CHATSESSION#<ses>  SK=CHATSESSION      → a session's conversation
 - rate window   PK=CHATRATE#<usr>  SK=<window start>      messages sent in the window (TTL)
 - report        PK=CHATREPORT#<msg>  SK=REPORT            GSI1PK=CHATREPORTS#<status> GSI1SK=<at>#<msg>
+- report totals PK=CHATSTATS  SK=CHATSTATS                reports filed so far (the admin overview)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ META_SK = "META"
 ROSTER_SK = "ROSTER"
 MEMBER_PREFIX = "MEMBER#"
 MESSAGE_PREFIX = "MSG#"
+STATS_KEY = "CHATSTATS"
 
 
 def conversation_pk(conversation_id: str) -> str:
@@ -208,3 +210,7 @@ class ReportItem(BaseItem, discriminator="chat_report"):
     status = UnicodeAttribute(default="open")
     resolved_by = UnicodeAttribute(null=True)
     resolution_note = UnicodeAttribute(null=True)
+
+
+class ChatStatsItem(BaseItem, discriminator="chat_stats"):
+    reports = NumberAttribute(default=0)  # one per member and message

@@ -1,19 +1,21 @@
 """Moderation: members report a message; platform admins review the reports and remove messages.
 
 One report item per reported message, `PK=CHATREPORT#<msg>`, gathers every member's report (one
-per member: a second is a no-op) and keeps a snapshot of the text for the moderator. Open reports
+per member: a second is a no-op) and keeps a snapshot of the text for the moderator. Each new report
+also adds one to the platform's report total (`CHATSTATS`) in the same transaction, so a repeat that
+changes nothing counts nothing. Open reports
 are listed through GSI1 (`CHATREPORTS#<status>`), oldest first. Removing a message is the same
 tombstone as a delete: content gone, a `message.deleted` frame to the members.
 """
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.chat import access as access_mod
 from chalicelib.chat import messages, schemas
-from chalicelib.chat.models import ReportDetail, ReportItem, report_pk, reports_index_pk
-from chalicelib.core import clock, ids
+from chalicelib.chat.models import STATS_KEY, ChatStatsItem, ReportDetail, ReportItem, report_pk, reports_index_pk
+from chalicelib.core import clock, conditional, ids
 from chalicelib.core.auth import Principal, require_admin
 from chalicelib.core.exceptions import Conflict, NotFound, ValidationFailed
 from chalicelib.core.pagination import PageQuery, decode_cursor, encode_cursor
@@ -48,14 +50,17 @@ def report(
         cls.reporter_ids.add({user_id}),
         cls.details.set((cls.details | []).append([detail])),
     ]
+    counted = [ChatStatsItem.reports.add(1), ChatStatsItem.kind.set(ChatStatsItem), ChatStatsItem.updated_at.set(now)]
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(ReportItem(report_pk(message_id), SK), actions=actions,
+                  condition=cls.reporter_ids.does_not_exist() | ~cls.reporter_ids.contains(user_id))
+        tx.update(ChatStatsItem(STATS_KEY, STATS_KEY), actions=counted)
+
     try:
-        ReportItem(report_pk(message_id), SK).update(
-            actions=actions, condition=cls.reporter_ids.does_not_exist() | ~cls.reporter_ids.contains(user_id)
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return schemas.ReportReceived(message_id=message_id, status="open"), False
-        raise
+        conditional.run(build)
+    except conditional.Refused:
+        return schemas.ReportReceived(message_id=message_id, status="open"), False
     return schemas.ReportReceived(message_id=message_id, status="open"), True
 
 

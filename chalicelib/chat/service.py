@@ -1,4 +1,5 @@
-"""What other packages call in chat: session chats, whose membership follows a session's roster.
+"""What other packages call in chat: session chats, whose membership follows a session's roster,
+and the number of reported messages (the admin overview).
 
 The contract with the booking engine (which calls these; chat never reads bookings):
 
@@ -30,7 +31,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.chat import access as access_mod
 from chalicelib.chat import conversations, domain, fanout, members
 from chalicelib.chat.access import Loaded
-from chalicelib.chat.models import SessionLinkItem, session_link_pk
+from chalicelib.chat.models import STATS_KEY, ChatStatsItem, SessionLinkItem, session_link_pk
 from chalicelib.chat.txn import Transaction, failed_on
 from chalicelib.core import ids
 from chalicelib.core.exceptions import NotFound
@@ -104,3 +105,12 @@ def session_chat_id(session_id: str) -> str | None:
     """The session's conversation, if one was opened."""
     link = _link(session_id)
     return link.conversation_id if link else None
+
+
+def reported_messages() -> int:
+    """Reports of messages filed so far, one per member and message (one GetItem of the total the
+    reports' own transactions keep)."""
+    try:
+        return int(ChatStatsItem.get(STATS_KEY, STATS_KEY).reports or 0)
+    except ChatStatsItem.DoesNotExist:
+        return 0

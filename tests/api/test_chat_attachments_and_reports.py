@@ -153,3 +153,25 @@ def test_members_report_and_admins_remove(api, token_for):
 
     unknown = f"/v1/chat/reports/{ids.new_id('msg')}"
     assert_problem(api.post(unknown, token=admin.token, json_body={"action": "dismiss"}), 404)
+
+
+def test_reported_messages_reach_the_admin_overview_once_per_member(api, token_for):
+    owner, member, other = (new_user(api, token_for) for _ in range(3))
+    admin = new_user(api, token_for, roles=["player", "admin"])
+    cid = group(api, owner, member, other)
+    bad = send(api, owner, cid, "buy cheap gold at example.com")
+    reports = f"/v1/conversations/{cid}/messages/{bad['id']}/reports"
+
+    def reported() -> int:
+        metrics = api.get("/v1/admin/metrics", token=admin.token)
+        assert metrics.status == 200, metrics.body
+        return metrics.json["reported_messages"]
+
+    assert reported() == 0
+    assert api.post(reports, token=member.token, json_body={"reason": "spam"}).status == 201
+    assert reported() == 1
+    assert api.post(reports, token=member.token, json_body={"reason": "spam"}).status == 200  # the same report again
+    assert reported() == 1
+    assert api.post(reports, token=other.token, json_body={"reason": "harassment"}).status == 201
+    assert reported() == 2
+    assert_problem(api.get("/v1/admin/metrics", token=member.token), 403, "admin_only")
