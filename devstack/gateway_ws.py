@@ -49,7 +49,12 @@ def _ms(moment: datetime) -> int:
 
 class WebsocketGateway:
     def __init__(
-        self, invoke: Invoke, route_keys: Collection[str], registry: Registry, *, idle_timeout: float,
+        self,
+        invoke: Invoke,
+        route_keys: Collection[str],
+        registry: Registry,
+        *,
+        idle_timeout: float,
         max_duration: float,
     ) -> None:
         self._invoke = invoke
