@@ -111,7 +111,7 @@ def run(config: StackConfig) -> None:
     environment.apply(environment.app_environment(config, issuer))
     services = Services(config)
     sweeper: Sweeper | None = None
-    worker: LambdaWorker | None = None
+    worker = LambdaWorker.start()  # first: it imports the app while the services start
     timings: dict[str, float] = {}
 
     def step(name: str, since: float) -> float:
@@ -121,7 +121,6 @@ def run(config: StackConfig) -> None:
 
     try:
         mark = step("prepare", started)
-        worker = LambdaWorker.start()
         services.start()
         mark = step("services", mark)
         app_module = importlib.import_module("app")  # after the environment: settings are read once
@@ -143,9 +142,8 @@ def run(config: StackConfig) -> None:
         def started_in() -> float:
             return round(elapsed[0] if elapsed else time.monotonic() - started, 2)
 
-        running = worker
         dev = DevContext(
-            issuer, registry, worker, sweeper.wake, lambda: _stack_info(config, services, running, started_in, timings)
+            issuer, registry, worker, sweeper.wake, lambda: _stack_info(config, services, worker, started_in, timings)
         )
         server = build_server(config, build_app(config, app_module, dev))
         sweeper.start()
@@ -167,8 +165,7 @@ def run(config: StackConfig) -> None:
         print("Stopping the local stack...", flush=True)
         if sweeper is not None:
             sweeper.stop()
-        if worker is not None:
-            worker.stop()
+        worker.stop()
         services.stop()
         print("Stopped.", flush=True)
 
