@@ -1,8 +1,9 @@
 """`python -m devstack` (`make run`): the whole Sesh backend on 127.0.0.1, in one command.
 
-Order matters: the app's environment is set before `app` is imported (settings are read once), the
-services must listen before the table is created, and the API listens last. SIGINT and SIGTERM stop
-the API, the sweep and every child process, whatever stage start-up had reached.
+Order matters: the app's environment is set before `app` is imported (settings are read once) and
+before the Lambda worker starts (it imports the app while the services start), the services must
+listen before the table is created, and the API listens last. SIGINT and SIGTERM stop the API, the
+sweep and every child process, whatever stage start-up had reached.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from typing import Any
 from devstack import environment, ports, provision, seed
 from devstack.config import StackConfig, parse
 from devstack.dev_routes import DevContext, register_dev_timer_handler
+from devstack.lambda_worker import LambdaWorker
 from devstack.services import Services, choose_dynamodb
 from devstack.sweeper import Sweeper, app_sweep
 from devstack.ws_registry import Registry
 
 log = logging.getLogger("devstack")
+WORKER_READY_TIMEOUT = 60.0  # it imports the app alongside the services starting; seconds under load
 
 
 class Stop(BaseException):
@@ -46,7 +49,11 @@ def _install_signal_handlers() -> None:
 
 
 def _stack_info(
-    config: StackConfig, services: Services, started_in: Callable[[], float], timings: dict[str, float]
+    config: StackConfig,
+    services: Services,
+    worker: LambdaWorker,
+    started_in: Callable[[], float],
+    timings: dict[str, float],
 ) -> dict[str, Any]:
     return {
         "api": config.api_url,
@@ -59,7 +66,7 @@ def _stack_info(
         "jwks": f"{config.api_url}/dev/.well-known/jwks.json",
         "data_dir": str(config.data_dir),
         "pid": os.getpid(),
-        "child_pids": services.child_pids(),
+        "child_pids": {"Lambda worker": worker.process.pid, **services.child_pids()},
         "ports": config.ports(),
         "started_in_seconds": started_in(),
         "timings": timings,
@@ -104,6 +111,7 @@ def run(config: StackConfig) -> None:
     environment.apply(environment.app_environment(config, issuer))
     services = Services(config)
     sweeper: Sweeper | None = None
+    worker = LambdaWorker.start()  # first: it imports the app while the services start
     timings: dict[str, float] = {}
 
     def step(name: str, since: float) -> float:
@@ -122,6 +130,8 @@ def run(config: StackConfig) -> None:
         mark = step("provision", mark)
         tokens = seed.seed(issuer).tokens if config.seed else {}
         mark = step("seed", mark)
+        worker.wait_ready(WORKER_READY_TIMEOUT)
+        mark = step("Lambda worker", mark)
 
         from devstack.server import build_app, build_server
 
@@ -132,7 +142,9 @@ def run(config: StackConfig) -> None:
         def started_in() -> float:
             return round(elapsed[0] if elapsed else time.monotonic() - started, 2)
 
-        dev = DevContext(issuer, registry, sweeper.wake, lambda: _stack_info(config, services, started_in, timings))
+        dev = DevContext(
+            issuer, registry, worker, sweeper.wake, lambda: _stack_info(config, services, worker, started_in, timings)
+        )
         server = build_server(config, build_app(config, app_module, dev))
         sweeper.start()
 
@@ -153,6 +165,7 @@ def run(config: StackConfig) -> None:
         print("Stopping the local stack...", flush=True)
         if sweeper is not None:
             sweeper.stop()
+        worker.stop()
         services.stop()
         print("Stopped.", flush=True)
 

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from devstack import mail
 from devstack.issuer import Issuer
+from devstack.lambda_worker import LambdaWorker
 from devstack.ws_registry import Registry
 
 DEV_TIMER_HANDLER = "dev.echo"
@@ -30,6 +31,7 @@ M = TypeVar("M", bound=BaseModel)
 class DevContext:
     issuer: Issuer
     registry: Registry
+    lambda_worker: LambdaWorker
     wake_sweeper: Callable[[], None]
     stack_info: Callable[[], dict[str, Any]]
 
@@ -111,9 +113,10 @@ class DynamoCalls:
         with self._lock:
             self._counts[operation_name] += 1
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, more: Counter[str] | None = None) -> dict[str, Any]:
+        """The counts, plus `more` (another process's)."""
         with self._lock:
-            counts = dict(sorted(self._counts.items()))
+            counts = dict(sorted((self._counts + (more or Counter())).items()))
         return {"total": sum(counts.values()), "by_operation": counts}
 
     def reset(self) -> None:
@@ -352,10 +355,13 @@ class DevRoutes:
             return problem(exc.status, exc.code, exc.detail)
 
     async def dynamodb_stats(self, request: Request) -> Response:
-        return JSONResponse(self.dynamodb_calls.snapshot())
+        """This process's calls (HTTP routes, /dev) and the Lambda worker's (websocket handlers)."""
+        worker = Counter(await self.ctx.lambda_worker.dynamodb_calls())
+        return JSONResponse(self.dynamodb_calls.snapshot(worker))
 
     async def reset_dynamodb_stats(self, request: Request) -> Response:
         self.dynamodb_calls.reset()
+        await self.ctx.lambda_worker.reset_dynamodb_calls()
         return Response(status_code=204)
 
     def stripe_event(self, request: Request) -> Response:

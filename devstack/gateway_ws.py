@@ -1,7 +1,7 @@
 """The websocket side of the local API Gateway, at /ws.
 
 Connect, each message and disconnect become API Gateway websocket events for the app's `on_ws_*`
-handlers. As in AWS:
+handlers, which run in the Lambda worker process (devstack/lambda_worker.py). As in AWS:
 - the connection opens only if the $connect handler answers 2xx; otherwise the handshake is refused
   with the handler's status code (a 401 for a missing or bad token), and the client never gets a
   socket;
@@ -21,23 +21,22 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from anyio import to_thread
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from devstack.gateway_http import API_ID, STAGE
-from devstack.lambda_runtime import Invoker
 from devstack.ws_registry import LiveConnection, Registry, new_connection_id
 
 log = logging.getLogger("devstack.ws")
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_INTERNAL_ERROR = 1011
+Invoke = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any] | None]]  # (route key, event) -> result
 
 
 def _now() -> datetime:
@@ -49,8 +48,17 @@ def _ms(moment: datetime) -> int:
 
 
 class WebsocketGateway:
-    def __init__(self, invoker: Invoker, registry: Registry, *, idle_timeout: float, max_duration: float) -> None:
-        self.invoker = invoker
+    def __init__(
+        self,
+        invoke: Invoke,
+        route_keys: Collection[str],
+        registry: Registry,
+        *,
+        idle_timeout: float,
+        max_duration: float,
+    ) -> None:
+        self._invoke = invoke
+        self.route_keys = route_keys
         self.registry = registry
         self.idle_timeout = idle_timeout
         self.max_duration = max_duration
@@ -136,12 +144,9 @@ class WebsocketGateway:
     def _route_key(self, body: str) -> str:
         with contextlib.suppress(ValueError):
             action = json.loads(body).get("action") if body.lstrip().startswith("{") else None
-            if isinstance(action, str) and action in self.invoker.app.websocket_handlers:
+            if isinstance(action, str) and action in self.route_keys:
                 return action
         return "$default"
-
-    async def _invoke(self, route_key: str, event: dict[str, Any]) -> dict[str, Any] | None:
-        return await to_thread.run_sync(self.invoker.websocket, route_key, event)
 
     # -- lifecycle --------------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 Chalice keeps `app.current_request` on the app object, as a Lambda container handles one request at
 a time. The runner serves many clients at once, so HTTP invocations take turns on one lock, exactly
-as requests queue for a single warm container. Websocket and sweep invocations do not touch
-`current_request` and run alongside.
+as requests queue for a single warm container. Websocket invocations (in the Lambda worker process,
+see lambda_worker) and the sweep do not touch `current_request` and run alongside.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The one ASGI app on the API port: /ws, @connections, /dev, and every other path for the Chalice app."""
+"""The one ASGI app on the API port: /ws, @connections, /dev, and every other path for the Chalice app.
+
+HTTP routes run in this process; websocket events go to the Lambda worker process (see lambda_worker)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,11 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def build_app(config: StackConfig, app_module: Any, dev: DevContext) -> ASGIApp:
     invoker = Invoker(app_module)
     websockets = WebsocketGateway(
-        invoker, dev.registry, idle_timeout=config.ws_idle_timeout, max_duration=config.ws_max_duration
+        dev.lambda_worker.websocket,
+        frozenset(app_module.app.websocket_handlers),
+        dev.registry,
+        idle_timeout=config.ws_idle_timeout,
+        max_duration=config.ws_max_duration,
     )
     routes: list[BaseRoute] = [WebSocketRoute("/ws", websockets.handle)]
     connections_api = ConnectionsApi(dev.registry)

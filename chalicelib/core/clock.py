@@ -35,11 +35,23 @@ def advance(seconds: float) -> datetime:
 
 def set_now(moment: datetime) -> datetime:
     """Jump to `moment` and keep running from there."""
-    global _offset
     if moment.tzinfo is None:
         raise ValueError("moment must be timezone-aware")
+    return set_offset(moment - datetime.now(UTC))
+
+
+def offset() -> timedelta:
+    """How far the clock runs from the wall clock (a frozen clock is not covered)."""
     with _lock:
-        _offset = moment - datetime.now(UTC)
+        return _offset
+
+
+def set_offset(moved: timedelta) -> datetime:
+    """Run `moved` away from the wall clock: a process follows another's clock (the local stack's
+    Lambda worker follows its runner's)."""
+    global _offset
+    with _lock:
+        _offset = moved
     return now()
 
 

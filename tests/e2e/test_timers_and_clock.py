@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import datetime
+
+from websockets.sync.client import connect
 
 from tests.e2e.stack import Stack, wait_for
 
@@ -41,3 +44,15 @@ def test_a_timer_due_in_an_hour_fires_within_two_seconds_of_moving_the_clock(sta
     assert mail[0]["subject"] == "Fired"
     assert fired_after < 2.0, f"the timer fired {fired_after:.2f}s after the clock moved"
     wait_for(lambda: stack.get(f"/dev/timers/{timer_id}").json()["status"] == "done", 10, "the timer to be done")
+
+
+def test_websocket_handlers_run_on_the_moved_clock(stack: Stack) -> None:
+    """They run in the Lambda worker process, which follows the runner's clock."""
+    moved = stack.post("/dev/clock", json={"advance_seconds": 86_400}).json()
+    token, _ = stack.token()
+    with connect(f"{stack.ws_url}?token={token}", open_timeout=10) as ws:
+        ws.send(json.dumps({"action": "ping", "id": "clock"}))
+        pong = json.loads(ws.recv(timeout=10))
+    server_time = datetime.fromisoformat(pong["data"]["server_time"].replace("Z", "+00:00"))
+    moved_now = datetime.fromisoformat(moved["now"].replace("Z", "+00:00")).replace(microsecond=0)
+    assert moved_now <= server_time <= _now(stack)
