@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chalicelib.core.management_api import DELIVERED, GONE
@@ -19,8 +19,8 @@ class FakeGateway:
         self._frames: dict[str, list[bytes]] = defaultdict(list)
         self._closed: set[str] = set()
 
-    def post_many(self, connection_ids: Sequence[str], data: bytes) -> list[tuple[str, str]]:
-        return [self._post(connection_id, data) for connection_id in connection_ids]
+    def post_batches(self, batches: Iterable[Sequence[str]], data: bytes) -> list[tuple[str, tuple[str, str]]]:
+        return [(connection_id, self._post(connection_id, data)) for batch in batches for connection_id in batch]
 
     def _post(self, connection_id: str, data: bytes) -> tuple[str, str]:
         with self._lock:

@@ -2,7 +2,7 @@
 
 Who receives a frame is read from the conversation's roster (already loaded by the caller,
 consistently, with the conversation), so a removed member stops receiving with the very next frame. Their open
-connections come from `connections.owners_of`: one BatchGetItem per 100 members, in parallel.
+connections are read by the realtime sender: one BatchGetItem per 100 members, in parallel.
 Frames never fail the change that caused them: a failure is logged, and clients catch up through
 the history routes.
 
@@ -14,37 +14,27 @@ message.reaction, pin, typing, read, delivered, member.added, member.removed, co
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.chat.access import Loaded
-from chalicelib.core import connections, realtime
+from chalicelib.core import realtime
 from chalicelib.core.observability import logger
 
 
-@dataclass
-class Delivery:
-    """Which users had a frame reach at least one of their devices."""
-
-    reached: set[str] = field(default_factory=set)
-    report: realtime.SendReport = field(default_factory=realtime.SendReport)
-
-
-def to_users(user_ids: Iterable[str], type_: str, data: dict[str, Any], exclude: Iterable[str] = ()) -> Delivery:
+def to_users(
+    user_ids: Iterable[str], type_: str, data: dict[str, Any], exclude: Iterable[str] = ()
+) -> realtime.SendReport:
     """Push one frame to every open connection of these users, but the `exclude` connections."""
-    delivery = Delivery()
     try:
-        owners = connections.owners_of(user_ids)
-        skipped = set(exclude)
-        targets = [cid for cid in owners if cid not in skipped]
-        delivery.report = realtime.send_to_connections(targets, realtime.frame(type_, data), owners)
-        delivery.reached = {owners[cid] for cid in delivery.report.delivered}
+        return realtime.send_to_users(user_ids, realtime.frame(type_, data), exclude)
     except Exception:
         logger.exception("chat fan-out failed", extra={"frame_type": type_})
-    return delivery
+        return realtime.SendReport()
 
 
-def to_members(loaded: Loaded, type_: str, data: dict[str, Any], exclude: Iterable[str] = ()) -> Delivery:
+def to_members(
+    loaded: Loaded, type_: str, data: dict[str, Any], exclude: Iterable[str] = ()
+) -> realtime.SendReport:
     return to_users(loaded.member_ids, type_, data, exclude)
 
 

@@ -8,16 +8,17 @@ Fan-out posts in parallel, a bounded number at a time, with short timeouts, so o
 never holds up the others for long. Posts go through `management_api.ConnectionsEndpoint` (signed
 POSTs written by asyncio on kept-alive connections, cheap per post); tests may put a fake gateway
 behind the same `Poster` interface with `use_poster`. Whose connections to post to is read with
-`connections.owners_of`: one BatchGetItem per 100 users, not one Query per user. A
-connection the gateway reports gone (410) is forgotten, from its user's set too; no single dead or
-failing connection ever raises to the caller, who gets a report instead.
+`connections.owners_in_batches`: one BatchGetItem per 100 users, not one Query per user, and the
+posts to a batch's connections start as soon as it is read. A connection the gateway reports gone
+(410) is forgotten, from its user's set too; no single dead or failing connection ever raises to
+the caller, who gets a report instead.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,6 +46,7 @@ class SendReport:
     delivered: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    reached: set[str] = field(default_factory=set)  # users with the frame on at least one device (if known)
 
     def as_dict(self) -> dict[str, list[str]]:
         return {"delivered": self.delivered, "gone": self.gone, "failed": self.failed}
@@ -119,27 +121,10 @@ def send_to_connections(
 ) -> SendReport:
     """Post `payload` to each connection in parallel (bounded). Raises only FrameTooLarge.
 
-    `owners` ({connection_id: user_id}, as `connections.owners_of` returns) lets a gone connection
-    be taken out of its user's set even when its own record has expired already.
+    `owners` ({connection_id: user_id}) lets a gone connection be taken out of its user's set even
+    when its own record has expired already.
     """
-    ids = list(dict.fromkeys(connection_ids))
-    report = SendReport()
-    if not ids:
-        return report
-    data = _encode(payload)
-    known = owners or {}
-    for connection_id, (outcome, detail) in zip(ids, _poster().post_many(ids, data), strict=True):
-        getattr(report, outcome).append(connection_id)
-        if outcome not in (DELIVERED, GONE):
-            logger.warning("realtime post failed", extra={"connection_id": connection_id, "error": detail})
-    if len(report.gone) == 1:
-        _forget(report.gone[0], known.get(report.gone[0]))
-    elif report.gone:  # each is two writes: in parallel
-        list(_executor().map(lambda cid: _forget(cid, known.get(cid)), report.gone))
-    metrics.add_metric(name="RealtimeDelivered", unit="Count", value=len(report.delivered))
-    if report.gone:
-        metrics.add_metric(name="RealtimeGone", unit="Count", value=len(report.gone))
-    return report
+    return _send([list(dict.fromkeys(connection_ids))], _encode(payload), owners or {})
 
 
 def send_to_user(user_id: str, payload: Frame) -> SendReport:
@@ -149,7 +134,33 @@ def send_to_user(user_id: str, payload: Frame) -> SendReport:
 
 def send_to_users(user_ids: Iterable[str], payload: Frame, exclude: Iterable[str] = ()) -> SendReport:
     """One fan-out over all connections of several users (a conversation's members), but those in
-    `exclude` (the connection a frame came from). Reads the users' connection sets in N/100 calls."""
-    owners = connections.owners_of(user_ids)
+    `exclude` (the connection a frame came from). Reads the users' connection sets in N/100 calls,
+    posting to each batch's connections as soon as it is read. Raises only FrameTooLarge and what
+    reading the connection sets raised (after posting to the batches read before)."""
+    data = _encode(payload)
+    owners: dict[str, str] = {}
     skipped = set(exclude)
-    return send_to_connections([cid for cid in owners if cid not in skipped], payload, owners)
+
+    def batches() -> Iterator[list[str]]:
+        for found in connections.owners_in_batches(user_ids):
+            owners.update(found)
+            yield [cid for cid in found if cid not in skipped]
+
+    return _send(batches(), data, owners)
+
+
+def _send(batches: Iterable[list[str]], data: bytes, owners: Mapping[str, str]) -> SendReport:
+    report = SendReport()
+    for connection_id, (outcome, detail) in _poster().post_batches(batches, data):
+        getattr(report, outcome).append(connection_id)
+        if outcome not in (DELIVERED, GONE):
+            logger.warning("realtime post failed", extra={"connection_id": connection_id, "error": detail})
+    report.reached = {owners[cid] for cid in report.delivered if cid in owners}
+    if len(report.gone) == 1:
+        _forget(report.gone[0], owners.get(report.gone[0]))
+    elif report.gone:  # each is two writes: in parallel
+        list(_executor().map(lambda cid: _forget(cid, owners.get(cid)), report.gone))
+    metrics.add_metric(name="RealtimeDelivered", unit="Count", value=len(report.delivered))
+    if report.gone:
+        metrics.add_metric(name="RealtimeGone", unit="Count", value=len(report.gone))
+    return report
