@@ -3,7 +3,7 @@
 A fan-out to a 500-member group is 500 POSTs, so each must cost little CPU. boto3's generic client
 spends about 2 ms of CPU per call (validation, events, retries, signing, urllib3) and threads add
 GIL hand-offs; here the posts of one fan-out are SigV4-signed HTTP/1.1 POSTs written by asyncio
-(uvloop) on kept-alive connections, a bounded number at a time, about 0.1 ms of CPU each: a
+on kept-alive connections, a bounded number at a time, about 0.1 ms of CPU each: a
 fan-out's posts differ only in their path, so everything else of the request and its signature is
 worked out once per fan-out. The event loop runs in one daemon thread per container, so connections
 survive between invocations and any caller (a route, a websocket handler, a schedule) can post. The
@@ -117,16 +117,6 @@ def _credential_source() -> Any:
     return found
 
 
-def _new_loop() -> asyncio.AbstractEventLoop:
-    """uvloop where installed (it is a runtime dependency): its sockets and callbacks are written in C,
-    which takes about a fifth off each post's CPU; asyncio's own loop otherwise."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
-
-
 class _LoopThread:
     """One event loop per process, in a daemon thread, for every endpoint's posts."""
 
@@ -137,7 +127,7 @@ class _LoopThread:
     def _started(cls) -> asyncio.AbstractEventLoop:
         with cls._lock:
             if cls._loop is None:
-                loop = _new_loop()
+                loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="management-api", daemon=True).start()
                 cls._loop = loop
             return cls._loop
