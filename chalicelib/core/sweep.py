@@ -33,7 +33,7 @@ from chalicelib.core.timers import TimerItem
 
 CURSOR_PK = "SWEEP"
 CURSOR_SK = "CURSOR"
-CHUNK_MINUTES = 30  # minutes read per round: 30 x 4 shards = 120 Queries, run `workers` at a time
+CHUNK_MINUTES = 30  # backlog minutes read per round: 30 x 4 shards = 120 Queries, `workers` at a time
 DEFAULT_LOOKBACK_MINUTES = 24 * 60  # first sweep of a table (no cursor yet)
 DEFAULT_TIME_BUDGET_SECONDS = 20.0  # the scheduled Lambda times out at 30 s
 DEFAULT_MAX_ITEMS = 1000
@@ -148,6 +148,7 @@ def run(
     time_budget_seconds: float = DEFAULT_TIME_BUDGET_SECONDS,
     lookback_minutes: int = DEFAULT_LOOKBACK_MINUTES,
     workers: int = DEFAULT_WORKERS,
+    chunk_minutes: int = CHUNK_MINUTES,
 ) -> SweepReport:
     """Run what is due at `now` (default: the clock's now); safe to call often and concurrently.
 
@@ -164,7 +165,7 @@ def run(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
         sweeping = _Pass(pool, now, report, max_items, time_budget_seconds)
         recent_drained = sweeping.sweep(recent)
-        for minutes in due_index.chunks(backlog, CHUNK_MINUTES):
+        for minutes in due_index.chunks(backlog, chunk_minutes):
             if not sweeping.sweep(minutes):
                 break
             drained_through = minutes[-1]

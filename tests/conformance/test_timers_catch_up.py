@@ -22,8 +22,11 @@ def fired() -> Iterator[list[timers.Timer]]:
     timers.unregister_handler(NAME)
 
 
+@pytest.mark.parametrize("chunk_minutes", [sweep.CHUNK_MINUTES, 5], ids=["AWS rounds", "local stack rounds"])
 @pytest.mark.parametrize("outage", [timedelta(minutes=10), timedelta(hours=3)], ids=["10min", "3h"])
-def test_timers_due_during_an_outage_all_fire_on_the_next_sweep(fired: list[timers.Timer], outage: timedelta) -> None:
+def test_timers_due_during_an_outage_all_fire_on_the_next_sweep(
+    fired: list[timers.Timer], outage: timedelta, chunk_minutes: int
+) -> None:
     clock.freeze(T0)
     first = sweep.run(lookback_minutes=5)
     assert first.complete and first.fired == 0
@@ -34,7 +37,7 @@ def test_timers_due_during_an_outage_all_fire_on_the_next_sweep(fired: list[time
             timers.schedule(tx, handler=NAME, due_at=at, timer_id=f"t{i}")
 
     clock.advance(outage.total_seconds())  # no sweep ran meanwhile
-    report = sweep.run()
+    report = sweep.run(chunk_minutes=chunk_minutes)
     assert report.complete and report.fired == steps
     assert report.minutes >= outage / due_index.MINUTE
     assert report.max_timer_lag_seconds == pytest.approx((outage - outage / steps).total_seconds(), abs=1)
