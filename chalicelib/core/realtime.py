@@ -16,6 +16,7 @@ the caller, who gets a report instead.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -151,7 +152,11 @@ def send_to_users(user_ids: Iterable[str], payload: Frame, exclude: Iterable[str
 
 def _send(batches: Iterable[list[str]], data: bytes, owners: Mapping[str, str]) -> SendReport:
     report = SendReport()
-    for connection_id, (outcome, detail) in _poster().post_batches(batches, data):
+    remaining = iter(batches)
+    first = next((batch for batch in remaining if batch), None)
+    if first is None:  # nobody to post to: no gateway needed (this container may not know it yet)
+        return report
+    for connection_id, (outcome, detail) in _poster().post_batches(itertools.chain([first], remaining), data):
         getattr(report, outcome).append(connection_id)
         if outcome not in (DELIVERED, GONE):
             logger.warning("realtime post failed", extra={"connection_id": connection_id, "error": detail})

@@ -5,7 +5,7 @@ has been posted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -82,3 +82,20 @@ def test_posts_of_one_batch_are_reported_per_connection(gateway: RecordingGatewa
 
     assert sorted(cid for cid, _ in outcomes) == ids
     assert {outcome for _, (outcome, _detail) in outcomes} == {DELIVERED}
+
+
+class _UnreachableGateway:
+    """A gateway this container does not know yet: any use of it fails the test."""
+
+    def post_batches(self, batches: Iterable[Sequence[str]], data: bytes) -> list[tuple[str, tuple[str, str]]]:
+        raise AssertionError("the gateway was used for a send with no connection to post to")
+
+
+def test_users_with_no_open_connection_need_no_gateway() -> None:
+    realtime.use_poster(_UnreachableGateway())
+    try:
+        report = realtime.send_to_users(["usr_offline1", "usr_offline2"], realtime.frame("fanned", {"n": 2}))
+    finally:
+        realtime.use_poster(None)
+
+    assert report.as_dict() == {"delivered": [], "gone": [], "failed": []} and report.reached == set()
