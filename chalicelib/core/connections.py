@@ -152,7 +152,8 @@ def _owners(user_ids: list[str]) -> dict[str, str]:
     the three attributes a fan-out needs, read straight from DynamoDB's answer (a fan-out reads 5
     of these for 500 members; building model objects would double their CPU)."""
     table = UserConnectionsItem._get_connection()
-    keys: list[Any] = [{"PK": {"S": user_set_pk(uid)}, "SK": {"S": USER_SK}} for uid in user_ids]
+    pk, sk = UserConnectionsItem.PK.attr_name, UserConnectionsItem.SK.attr_name
+    keys: list[Any] = [{pk: {"S": user_set_pk(uid)}, sk: {"S": USER_SK}} for uid in user_ids]
     now = clock.now().timestamp()
     owners: dict[str, str] = {}
     for _ in range(UNPROCESSED_ROUNDS):
@@ -160,7 +161,7 @@ def _owners(user_ids: list[str]) -> dict[str, str]:
             keys, consistent_read=True, attributes_to_get=["user_id", "connection_ids", "expires_at"]
         )
         for item in answer["Responses"].get(table.table_name, []):
-            expires = item.get("expires_at")
+            expires = item.get("expires_at")  # a TTL attribute: epoch seconds
             if expires is not None and float(expires["N"]) <= now:
                 continue
             for connection_id in sorted(item.get("connection_ids", {}).get("SS", ())):

@@ -9,8 +9,9 @@ SK=CURSOR) passes only minutes whose buckets were all drained, and never comes c
 `SETTLE_MINUTES` to now. A run stops at `max_items` or when `time_budget_seconds` are spent; the
 next run continues. Overlapping runs are safe: each item is claimed by exactly one of them.
 
-Local stack: call `run(time_budget_seconds=~1, lookback_minutes=60)` so that a one-second loop stays
-one second long and a fresh database does not start with a day of empty minutes to read.
+Local stack (devstack/sweeper.py): short runs in small rounds (`time_budget_seconds=0.2,
+chunk_minutes=5`), so a moved clock is served a moment later, and `lookback_minutes=60`, so a fresh
+database does not start with a day of empty minutes to read.
 """
 
 from __future__ import annotations
