@@ -98,6 +98,13 @@ def accept_booking(booking_id: str) -> Response:
     return http.json_response(lifecycle.accept(authenticate(bp.current_request), booking_id))
 
 
+@bp.route("/v1/bookings/{booking_id}/receipt", methods=["GET"], doc=RouteDoc(
+    "A booking's receipt: charge, platform fee, refunds, disputes, payout (its player, its host, admins)",
+    response="chalicelib.payments.schemas:ReceiptOut", errors=(401, 404), tags=("payments",)))
+def booking_receipt(booking_id: str) -> Response:
+    return http.json_response(queries.receipt(authenticate(bp.current_request), booking_id))
+
+
 @bp.route("/v1/bookings/{booking_id}/decline", methods=["POST"], doc=RouteDoc(
     "Decline a booking request (its host); the seats and the card's authorization are released",
     response=S + "BookingOut", errors=(404, 409), tags=TAGS))

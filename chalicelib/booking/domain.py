@@ -8,6 +8,7 @@ clock: values in, values out. docs/STATE_MACHINES.md is this file written as tab
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 # Booking states (DESIGN §4). `disputed` is a flag on the booking, not a state.
@@ -52,6 +53,7 @@ BOOKING_TRANSITIONS: Mapping[tuple[str, str], str] = {
     (PENDING_PAYMENT, HOST_CANCEL): CANCELLED,
     (PENDING_PAYMENT, SESSION_CANCELLED): CANCELLED,
     (REQUESTED, PAYMENT_AUTHORIZED): REQUESTED,
+    (REQUESTED, PAYMENT_SUCCEEDED): CONFIRMED,  # the authorization was captured: the host accepted
     (REQUESTED, PAYMENT_FAILED): REQUESTED,
     (REQUESTED, PAYMENT_CANCELED): EXPIRED,
     (REQUESTED, ACCEPT): CONFIRMED,
@@ -149,3 +151,71 @@ def offer_ends(now: datetime, starts_at: datetime) -> datetime | None:
 
 def min_players_check_at(starts_at: datetime) -> datetime:
     return starts_at - MIN_PLAYERS_CHECK_BEFORE_START
+
+
+# A booking follows its payment (payments converges the money and hands the booking a view of it).
+
+# payment_status before money is received ...
+NOT_PAID, AWAITING, AUTHORIZED, FAILED, RELEASED = "none", "awaiting", "authorized", "failed", "released"
+# ... and after: what the money amounts to (the money statuses of payments, the same words).
+PAID, PARTIALLY_REFUNDED, REFUNDED = "paid", "partially_refunded", "refunded"
+DISPUTED, DISPUTE_LOST, DISPUTE_WON = "disputed", "dispute_lost", "dispute_won"
+CHARGED = frozenset({PAID, PARTIALLY_REFUNDED, REFUNDED, DISPUTED, DISPUTE_LOST, DISPUTE_WON})
+PAYMENT_STATUSES = (NOT_PAID, AWAITING, AUTHORIZED, FAILED, RELEASED, *sorted(CHARGED))
+REFUNDABLE = frozenset({PAID, PARTIALLY_REFUNDED, DISPUTE_WON})  # a player's cancellation may refund these
+KEEPS_SEAT_AFTER_PAYMENT = frozenset({CONFIRMED, COMPLETED, NO_SHOW})
+
+
+@dataclass(frozen=True)
+class Payment:
+    """The payment as the booking sees it (payments' PaymentView, reduced to values)."""
+
+    intent_status: str  # Stripe's PaymentIntent status
+    failed: bool
+    charged: int  # received and in the books (0: not yet)
+    money_status: str | None
+    refunded: int
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class PaymentStep:
+    event: str | None  # PAYMENT_SUCCEEDED, PAYMENT_CANCELED, PAYMENT_FAILED, or None (fields only)
+    payment_status: str
+    amount_refunded: int
+    disputed: bool
+    late_refund: int  # money for a booking that closed before it was paid: give it all back
+    release: bool  # an authorization of a booking that closed: release it
+
+
+def payment_step(state: str, payment_status: str | None, amount_refunded: int, disputed: bool,
+                 pay: Payment) -> PaymentStep | None:
+    """What the booking does about its payment now; None when it already matches."""
+    status = payment_status or NOT_PAID
+    event, late, release = None, 0, False
+    if pay.charged:
+        status_after = pay.money_status or PAID
+        if status not in CHARGED:  # the money is new to the booking
+            if state in SEAT_HELD:
+                event = PAYMENT_SUCCEEDED
+            elif state not in KEEPS_SEAT_AFTER_PAYMENT:
+                late = pay.charged  # expired, cancelled or declined before the money arrived
+        status = status_after
+    elif status not in CHARGED:
+        if pay.intent_status == "canceled":
+            if state in SEAT_HELD:
+                event = PAYMENT_CANCELED
+            status = RELEASED
+        elif pay.intent_status == "requires_capture":
+            if state == REQUESTED:
+                status = AUTHORIZED
+            elif state not in ACTIVE:
+                release = True  # authorized after its booking closed: nobody will capture it
+        elif pay.failed and state in SEAT_HELD and status == AWAITING:
+            event, status = PAYMENT_FAILED, FAILED
+    refunded = pay.refunded if pay.charged else amount_refunded
+    flagged = disputed or pay.disputed
+    if (event, late, release) == (None, 0, False) and (status, refunded, flagged) == (
+            payment_status or NOT_PAID, amount_refunded, disputed):
+        return None
+    return PaymentStep(event, status, refunded, flagged, late, release)

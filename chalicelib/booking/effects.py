@@ -2,8 +2,9 @@
 
 - events (`booking.confirmed`, `waitlist.offered`, ...) through `core.events`: every package that
   subscribes in `chalicelib/subscriptions.py` hears of them (notifications, analytics, ...);
-- money steps (`payments.refund`, `payments.release`): Stripe calls with idempotency keys derived
-  from the booking, retried by the sweep until they succeed.
+- the session chat's roster (a confirmed player joins, leaves when the booking ends);
+- freed seats offered to the session's waitlist, right after the change that freed them.
+Money steps (refunds, releasing an authorization) are asked of payments' face in the same way.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import Any
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import events, outbox
-from chalicelib.payments import service as payments
 
-REFUND, RELEASE = "payments.refund", "payments.release"
+OFFER_SEATS = "booking.offer_seats"  # seats went back to a session: offer them to its waitlist
 CHAT_ROSTER = "chat.roster"  # a confirmed player joins the session's chat; leaves when the booking ends
 
 
@@ -24,18 +24,9 @@ def event(tx: TransactWrite, kind: str, *, subject: str, dedupe: str, **payload:
     events.publish(tx, kind, subject=subject, dedupe=dedupe, **payload)
 
 
-def refund(tx: TransactWrite, *, booking_id: str, payment_intent_id: str, amount: int, reason: str) -> None:
-    outbox.emit(
-        tx, kind=REFUND, subject=booking_id, dedupe_key=f"refund#{booking_id}#{reason}",
-        payload={"booking_id": booking_id, "payment_intent_id": payment_intent_id, "amount": amount, "reason": reason},
-    )
-
-
-def release(tx: TransactWrite, *, booking_id: str, payment_intent_id: str) -> None:
-    outbox.emit(
-        tx, kind=RELEASE, subject=booking_id, dedupe_key=f"release#{booking_id}",
-        payload={"booking_id": booking_id, "payment_intent_id": payment_intent_id},
-    )
+def offer_freed_seats(tx: TransactWrite, *, booking_id: str, session_id: str) -> None:
+    outbox.emit(tx, kind=OFFER_SEATS, subject=booking_id, dedupe_key=f"offer#{booking_id}",
+                payload={"session_id": session_id})
 
 
 def chat_roster(tx: TransactWrite, *, action: str, booking_id: str, session_id: str, host_id: str,
@@ -62,16 +53,11 @@ def _send_chat_roster(message: outbox.Message) -> None:
         chat.leave_session_chat(session_id, player_id)
 
 
-def _send_refund(message: outbox.Message) -> None:
-    p = message.payload
-    payments.refund(str(p["payment_intent_id"]), int(p["amount"]), reason_key=f"{p['booking_id']}-{p['reason']}")
+def _offer_seats(message: outbox.Message) -> None:
+    from chalicelib.booking import waitlist
+
+    waitlist.offer_free_seats(str(message.payload["session_id"]))
 
 
-def _send_release(message: outbox.Message) -> None:
-    p = message.payload
-    payments.cancel_authorization(str(p["payment_intent_id"]), str(p["booking_id"]))
-
-
-outbox.register_sender(REFUND, _send_refund, max_attempts=10)
-outbox.register_sender(RELEASE, _send_release, max_attempts=10)
+outbox.register_sender(OFFER_SEATS, _offer_seats)
 outbox.register_sender(CHAT_ROSTER, _send_chat_roster)

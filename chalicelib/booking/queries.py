@@ -11,6 +11,8 @@ from chalicelib.core import clock
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import NotFound
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
+from chalicelib.payments import service as payments
+from chalicelib.payments.schemas import ReceiptOut
 
 
 def get_booking(principal: Principal, booking_id: str) -> schemas.BookingOut:
@@ -81,3 +83,10 @@ def booking_facts(booking_id: str) -> BookingFacts | None:
         currency=b.currency, starts_at=b.starts_at, ends_at=b.ends_at, created_at=b.created_at,
         close_reason=b.close_reason, payment_status=b.payment_status, amount_refunded=int(b.amount_refunded or 0),
     )
+
+
+def receipt(principal: Principal, booking_id: str) -> ReceiptOut:
+    """The booking's receipt, for its player, its host or an admin: the booking (one GetItem), then
+    its money and ledger from payments (one Query)."""
+    b = store.visible_booking(principal, booking_id)
+    return payments.receipt(b.booking_id, b.currency)

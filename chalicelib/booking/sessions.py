@@ -95,7 +95,7 @@ def complete_session(session_id: str) -> None:
             if b.state != domain.CONFIRMED:
                 return False
             store.move(tx, b, domain.booking_next(b.state, domain.COMPLETE), reason="completed")
-            if b.payment_status == "paid" and int(b.amount or 0) > 0:
+            if b.payment_status in domain.CHARGED:
                 payments.schedule_payout(tx, booking_id=b.booking_id, ends_at=b.ends_at)
             effects.event(tx, "booking.completed", subject=b.booking_id, dedupe=b.booking_id,
                           booking_id=b.booking_id, player_id=b.player_id, host_id=b.host_id)

@@ -108,15 +108,27 @@ def raw_key(pk: str, sk: str) -> dict[str, Any]:
 
 
 
+class _Transaction(TransactWrite):
+    """A TransactWrite that commits nothing when nothing was added: DynamoDB refuses an empty
+    TransactWriteItems (a ValidationException), and "nothing to change" is a normal outcome of the
+    idempotent changes built in one (a webhook or a timer that finds its work already done)."""
+
+    def _commit(self) -> Any:
+        if not sent_keys(self):
+            return None
+        return super()._commit()
+
+
 def write_transaction(client_request_token: str | None = None) -> TransactWrite:
     """A TransactWrite on the table's connection. Seats and money change only inside one of these."""
-    return TransactWrite(connection=_connection(), client_request_token=client_request_token)
+    return _Transaction(connection=_connection(), client_request_token=client_request_token)
 
 
 def sent_keys(tx: TransactWrite) -> list[tuple[str, str]]:
     """The (PK, SK) of each operation of `tx` in the order PynamoDB sends them: grouped by kind
     (condition checks, deletes, puts, updates), not in call order. DynamoDB's cancellation reasons
-    follow this order, so this is how a caller learns which item refused."""
+    follow this order, so this is how a caller learns which item refused. (PynamoDB exposes no public
+    list of a transaction's operations; these four lists are what its `_commit` sends.)"""
     ops: list[dict[str, Any]] = [
         *tx._condition_check_items,
         *tx._delete_items,

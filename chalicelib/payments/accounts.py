@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import clock, events, outbox
+from chalicelib.core import clock, conditional, events
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict
 from chalicelib.core.settings import get_settings
 from chalicelib.payments import stripe_gateway
 from chalicelib.payments.models import PAYOUT_ACCOUNT_SK, PayoutAccountItem, customer_pk
-from chalicelib.payments.money import conditional_failed
 
 
 def find(user_id: str, *, consistent: bool = True) -> PayoutAccountItem | None:
@@ -82,15 +82,19 @@ def refresh(account_id: str) -> str | None:
         previous_updated = account.updated_at
         _copy(account, obj)
         account.updated_at = clock.now()
+        saved = account
+
+        def build(tx: TransactWrite, a: PayoutAccountItem = saved, was: bool = bool(before),
+                  stamp: Any = previous_updated) -> None:
+            tx.save(a, condition=PayoutAccountItem.updated_at == stamp)
+            if was != bool(a.payouts_enabled):
+                events.publish(tx, "payouts.status_changed", subject=str(user_id),
+                               dedupe=f"{user_id}#{a.payouts_enabled}#{clock.to_wire(clock.now())}",
+                               host_id=str(user_id), payouts_enabled=bool(a.payouts_enabled))
+
         try:
-            with outbox.transaction() as tx:
-                tx.save(account, condition=PayoutAccountItem.updated_at == previous_updated)
-                if bool(before) != bool(account.payouts_enabled):
-                    events.publish(tx, "payouts.status_changed", subject=str(user_id),
-                                   dedupe=f"{user_id}#{account.payouts_enabled}#{clock.to_wire(clock.now())}",
-                                   host_id=str(user_id), payouts_enabled=bool(account.payouts_enabled))
+            conditional.run(build)
             return str(user_id)
-        except TransactWriteError as exc:  # a concurrent refresh: read again
-            if not conditional_failed(exc):
-                raise
+        except conditional.Refused:  # a concurrent refresh: read again
+            continue
     return str(user_id)

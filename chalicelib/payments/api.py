@@ -1,5 +1,5 @@
-"""Routes of the payments capability: the Stripe webhook, payout onboarding, transactions, earnings,
-receipts and admin refunds."""
+"""Routes of the payments capability: the Stripe webhook, payout onboarding, transactions, earnings
+and admin refunds (a booking's receipt is a booking route)."""
 
 from __future__ import annotations
 
@@ -80,13 +80,6 @@ def my_transactions() -> Response:
     errors=(401,), tags=TAGS))
 def my_earnings() -> Response:
     return http.json_response(queries.earnings(authenticate(bp.current_request)))
-
-
-@bp.route("/v1/bookings/{booking_id}/receipt", methods=["GET"], doc=RouteDoc(
-    "A booking's receipt: charge, platform fee, refunds, payout (its player, its host, admins)",
-    response=S + "ReceiptOut", errors=(401, 404), tags=TAGS))
-def booking_receipt(booking_id: str) -> Response:
-    return http.json_response(queries.receipt(authenticate(bp.current_request), booking_id))
 
 
 @bp.route("/v1/admin/bookings/{booking_id}/refund", methods=["POST"], doc=RouteDoc(

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from chalicelib.payments.facts import PaymentFacts
+
 CHARGE = "charge"
 PLATFORM_FEE = "platform_fee"
 REFUND = "refund"
@@ -194,3 +196,120 @@ def signed_for_host(entry_type: str, amount: int) -> int:
     if entry_type in (PLATFORM_FEE, REFUND, DISPUTE_DEBIT):
         return -amount
     return 0  # transfers and reversals move earned money, they do not earn it
+
+
+# Convergence: Stripe's facts → the movements the books lack, in one canonical order.
+
+PAID, PARTIALLY_REFUNDED, REFUNDED = "paid", "partially_refunded", "refunded"
+DISPUTED, DISPUTE_LOST, DISPUTE_WON = "disputed", "dispute_lost", "dispute_won"
+MONEY_STATUSES = (PAID, PARTIALLY_REFUNDED, REFUNDED, DISPUTED, DISPUTE_LOST, DISPUTE_WON)
+DISPUTE_CLOSED = "dispute_closed"  # a movement kind: the outcome of a dispute (a credit when won)
+# Movements of one instant are recorded in this order (the charge before anything taken from it).
+_KIND_ORDER = {CHARGE: 0, REFUND: 1, DISPUTE_DEBIT: 2, TRANSFER: 3, TRANSFER_REVERSAL: 4, DISPUTE_CLOSED: 5}
+UNKNOWN_TIME = 2**40  # a dispute closed at a time Stripe does not say: after everything else known
+
+
+@dataclass(frozen=True)
+class Movement:
+    kind: str  # CHARGE, REFUND, DISPUTE_DEBIT, DISPUTE_CLOSED, TRANSFER, TRANSFER_REVERSAL
+    reference: str  # the ledger's key for it: a Stripe id, or "<dispute>:debit" / "<dispute>:closed"
+    amount: int
+    at: int  # Stripe's time for it (epoch seconds); UNKNOWN_TIME when Stripe does not say
+    reason: str | None = None
+    outcome: str | None = None  # DISPUTE_CLOSED: won | lost
+    dispute_id: str | None = None
+
+
+def movements(facts: PaymentFacts) -> list[Movement]:
+    """Every movement Stripe's facts show, charge first, then in the order they happened."""
+    found: list[Movement] = []
+    if facts.succeeded:
+        found.append(Movement(CHARGE, facts.intent_id, facts.amount_received, facts.charge_created or facts.created))
+    found += [Movement(REFUND, r.refund_id, r.amount, r.created, r.reason)
+              for r in facts.refunds if r.status == "succeeded" and r.amount > 0]
+    for d in facts.disputes:
+        if not d.withdrawn:
+            continue
+        found.append(Movement(DISPUTE_DEBIT, f"{d.dispute_id}:debit", d.amount, d.created, d.reason,
+                              dispute_id=d.dispute_id))
+        if d.outcome:
+            found.append(Movement(DISPUTE_CLOSED, f"{d.dispute_id}:closed", d.amount, d.closed_at or UNKNOWN_TIME,
+                                  d.outcome, outcome=d.outcome, dispute_id=d.dispute_id))
+    for t in facts.transfers or ():
+        found.append(Movement(TRANSFER, t.transfer_id, t.amount, t.created))
+        found += [Movement(TRANSFER_REVERSAL, r.reversal_id, r.amount, r.created) for r in t.reversals]
+    charge = [m for m in found if m.kind == CHARGE]
+    rest = sorted((m for m in found if m.kind != CHARGE), key=lambda m: (m.at, _KIND_ORDER[m.kind], m.reference))
+    return charge + rest
+
+
+@dataclass(frozen=True)
+class Recorded:
+    movement: Movement
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    before: Balance
+    after: Balance
+    recorded: tuple[Recorded, ...]  # what the books lack, in order (with the entries each writes)
+    refused: tuple[tuple[Movement, str], ...]  # what the arithmetic cannot take (reported, not recorded)
+    pending: int  # movements left for another round (a plan records at most `limit`)
+
+
+def plan(b: Balance, known: frozenset[str] | set[str], facts: PaymentFacts, fee_rule: FeeRule,
+         *, limit: int = 12) -> Plan:
+    """The movements of `facts` the books (balance `b`, references `known`) lack, applied in order."""
+    after, recorded, refused = b, [], []
+    missing = [m for m in movements(facts) if m.reference not in known]
+    for m in missing[:limit]:
+        try:
+            after, entries = _apply(after, m, fee_rule)
+        except MoneyError as exc:
+            refused.append((m, str(exc)))
+            continue
+        recorded.append(Recorded(m, tuple(entries)))
+    return Plan(b, after, tuple(recorded), tuple(refused), max(0, len(missing) - limit))
+
+
+def _apply(b: Balance, m: Movement, rule: FeeRule) -> tuple[Balance, list[Entry]]:
+    if m.kind == CHARGE:
+        return charge(b, m.amount, fee_for(m.amount, rule))
+    if not b.charged:
+        raise MoneyError("nothing is charged yet")
+    if m.kind == REFUND:
+        return refund(b, m.amount)
+    if m.kind == DISPUTE_DEBIT:
+        taken = min(m.amount, b.received)
+        return dispute_debit(b, taken) if taken > 0 else (b, [])
+    if m.kind == DISPUTE_CLOSED:
+        back = min(m.amount, b.withheld) if m.outcome == "won" else 0
+        return dispute_credit(b, back) if back > 0 else (b, [])
+    if m.kind == TRANSFER:
+        return transfer(b, m.amount)
+    return reversal(b, m.amount)
+
+
+def dispute_state(facts: PaymentFacts) -> tuple[str, str, str] | None:
+    """(dispute id, open | won | lost, reason) of the latest dispute that took money, if any."""
+    taken = [d for d in facts.disputes if d.withdrawn]
+    if not taken:
+        return None
+    d = taken[-1]
+    return d.dispute_id, d.outcome or "open", d.reason
+
+
+def money_status(b: Balance, dispute: str | None) -> str | None:
+    """What a charged payment's money amounts to now (None: nothing charged)."""
+    if not b.charged:
+        return None
+    if dispute == "open":
+        return DISPUTED
+    if dispute == "lost":
+        return DISPUTE_LOST
+    if b.refunded >= b.charged:
+        return REFUNDED
+    if dispute == "won":
+        return DISPUTE_WON
+    return PARTIALLY_REFUNDED if b.refunded else PAID

@@ -1,8 +1,10 @@
-"""Payments' timer handlers, registered by name (the sweep's Lambda calls `register`)."""
+"""Payments' timer handlers, registered by name (the sweep's Lambda calls `register`), and the
+outbox senders payments owns (refunds and releases: payments/refunds.py)."""
 
 from __future__ import annotations
 
 from chalicelib.core import timers
+from chalicelib.payments import refunds  # noqa: F401 (registers the refund and release senders)
 
 PAYOUT_RELEASE = "payments.payout_release"
 
@@ -11,9 +13,9 @@ PAYOUT_RELEASE = "payments.payout_release"
 def _payout_release(timer: timers.Timer) -> None:
     """Idempotent: settle moves the payout to its target, recorded once; a host whose payouts are
     disabled makes it raise, and the timer is tried again with backoff."""
-    from chalicelib.payments import money
+    from chalicelib.payments import payouts
 
-    money.release_payout(str(timer.payload["booking_id"]))
+    payouts.settle(str(timer.payload["booking_id"]))
 
 
 def register() -> list[str]:

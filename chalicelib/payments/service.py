@@ -1,5 +1,9 @@
-"""Charging players: the payment steps of a booking, behind functions the "Marketplace payments"
-issue extends (ledger items, fees, payouts). Booking calls these; nothing else talks to Stripe.
+"""The public face of payments: what other packages may call (and the types they see).
+
+Charging: `charge_for_booking` (a PaymentIntent), `capture`; in the caller's transaction:
+`request_refund`, `request_release`, `schedule_payout`; `converge` brings a payment and its owner to
+what Stripe says; `Owner`, `Expected`, `PaymentView` are what an owner of payables implements and
+sees (payables.py); `require_payouts_enabled` for catalog and booking; route use cases.
 """
 
 from __future__ import annotations
@@ -15,6 +19,13 @@ from chalicelib.core.exceptions import NotFound
 from chalicelib.core.money import Money
 from chalicelib.payments import schemas, stripe_gateway
 from chalicelib.payments.models import STRIPE_CUSTOMER_SK, StripeCustomerItem, customer_pk
+from chalicelib.payments.payables import Expected, Owner, PaymentView
+
+__all__ = [
+    "Charge", "Expected", "Owner", "PaymentView", "admin_refund", "capture", "charge_for_booking", "converge",
+    "customer_for", "receipt", "request_refund", "request_release", "require_payouts_enabled", "schedule_payout",
+    "start_onboarding",
+]
 
 
 @dataclass(frozen=True)
@@ -59,34 +70,34 @@ def charge_for_booking(
     return Charge(intent.id, intent.client_secret, intent.amount, intent.currency, intent.status)
 
 
-def capture(payment_intent_id: str, booking_id: str) -> str:
-    return stripe_gateway.capture(payment_intent_id, key=f"capture-{booking_id}").status
+def capture(payment_intent_id: str, booking_id: str) -> None:
+    """Capture an authorization, then converge: the owner follows the money (a request confirmed)."""
+    from chalicelib.payments import convergence
+
+    stripe_gateway.capture(payment_intent_id, key=f"capture-{booking_id}")
+    convergence.converge(payment_intent_id)
 
 
-def cancel_authorization(payment_intent_id: str, booking_id: str) -> str:
-    """Release an uncaptured PaymentIntent. One that can no longer be cancelled (already succeeded,
-    already cancelled) is left as it is and its status returned."""
-    current = stripe_gateway.retrieve_payment_intent(payment_intent_id)
-    if current.status in ("succeeded", "canceled"):
-        return current.status
-    return stripe_gateway.cancel(payment_intent_id, key=f"cancel-{booking_id}").status
+def converge(payment_intent_id: str) -> None:
+    """Bring the payment of this PaymentIntent, its books and its owner to what Stripe says now."""
+    from chalicelib.payments import convergence
+
+    convergence.converge(payment_intent_id)
 
 
-def refund(payment_intent_id: str, amount: int, *, reason_key: str) -> str | None:
-    """Refund `amount` of a succeeded PaymentIntent; `reason_key` names this refund (one per key)."""
-    if amount <= 0:
-        return None
-    refund_id = stripe_gateway.refund(payment_intent_id, amount, key=f"refund-{reason_key}")
-    booking_id = stripe_gateway.retrieve_payment_intent(payment_intent_id).metadata.get("booking_id")
-    if booking_id:
-        from chalicelib.payments import money
+def request_refund(tx: TransactWrite, *, subject_id: str, payment_intent_id: str, amount: int, reason: str) -> None:
+    """In the caller's transaction: refund up to `amount` of the payment (once per subject and reason)."""
+    from chalicelib.payments import refunds
 
-        money.sync_refunds(booking_id)  # the ledger and the host's payout follow at once
-    return refund_id
+    refunds.request_refund(tx, subject_id=subject_id, payment_intent_id=payment_intent_id, amount=amount,
+                           reason=reason)
 
 
-def payment_status(payment_intent_id: str) -> str:
-    return stripe_gateway.retrieve_payment_intent(payment_intent_id).status
+def request_release(tx: TransactWrite, *, subject_id: str, payment_intent_id: str) -> None:
+    """In the caller's transaction: release the payment's authorization (or its unpaid intent)."""
+    from chalicelib.payments import refunds
+
+    refunds.request_release(tx, subject_id=subject_id, payment_intent_id=payment_intent_id)
 
 
 # Marketplace payments: the routes' use cases (payout onboarding, admin refunds) and the checks
@@ -109,32 +120,36 @@ def start_onboarding(principal: Principal) -> schemas.OnboardingOut:
 
 
 def admin_refund(principal: Principal, booking_id: str, body: schemas.AdminRefundIn) -> schemas.AdminRefundOut:
-    from chalicelib.payments import money
+    from chalicelib.payments import exceptions, ledger, refunds
 
     require_admin(principal)
-    m = money.find(booking_id)
-    if m is None:
+    m = ledger.find(booking_id)
+    if m is None or not m.charged:
         raise NotFound("No such paid booking.")
+    if m.dispute_status in ("open", "lost"):
+        raise exceptions.PaymentDisputed("A disputed payment cannot be refunded; the dispute decides.")
+    remaining = ledger.balance_of(m).refundable
+    if body.amount > remaining:
+        raise exceptions.RefundExceedsRemaining(f"At most {remaining} can be refunded.",
+                                                extra={"refundable": remaining})
     count = len([r for r in (m.refs or ()) if r.startswith("re_")])
-    after = money.refund(booking_id, body.amount, reason=body.reason,
-                         key=f"admin-refund-{booking_id}-{count}-{body.amount}")
-    b = money.balance_of(after)
-    return schemas.AdminRefundOut(booking_id=booking_id, refunded=Money(amount=b.refunded, currency=after.currency),
-                                  refundable=Money(amount=b.refundable, currency=after.currency))
-
-
-def record_charge(tx: TransactWrite, *, booking_id: str, host_id: str, player_id: str, payment_intent_id: str,
-                  amount: int, currency: str) -> None:
-    """In the caller's transaction (the booking becoming paid): the charge and the platform fee in the
-    ledger, the booking's money, and `payment.charged`."""
-    from chalicelib.payments import money
-
-    money.record_charge(tx, booking_id=booking_id, host_id=host_id, player_id=player_id,
-                        payment_intent_id=payment_intent_id, amount=amount, currency=currency)
+    refunds.refund(m.payment_intent_id, body.amount, reason=body.reason,
+                   key=f"admin-refund-{booking_id}-{count}-{body.amount}")
+    b = ledger.balance_of(ledger.find(booking_id) or m)
+    return schemas.AdminRefundOut(booking_id=booking_id, refunded=Money(amount=b.refunded, currency=m.currency),
+                                  refundable=Money(amount=b.refundable, currency=m.currency))
 
 
 def schedule_payout(tx: TransactWrite, *, booking_id: str, ends_at: datetime) -> None:
-    """In the caller's transaction (the booking completed): the host's payout after the hold."""
-    from chalicelib.payments import money
+    """In the caller's transaction (a charged booking ended): the host's share is paid out after the
+    session's end plus the hold, whatever ended it (completed, no-show, a player's late cancel)."""
+    from chalicelib.payments import payouts
 
-    money.schedule_payout(tx, booking_id=booking_id, ends_at=ends_at)
+    payouts.schedule(tx, booking_id=booking_id, ends_at=ends_at)
+
+
+def receipt(booking_id: str, currency: str) -> schemas.ReceiptOut:
+    """The booking's money and its ledger lines (for its booking's receipt route)."""
+    from chalicelib.payments import queries
+
+    return queries.receipt(booking_id, currency)

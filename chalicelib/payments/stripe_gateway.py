@@ -15,6 +15,8 @@ from chalicelib.core.exceptions import DependencyUnavailable
 from chalicelib.core.observability import logger
 from chalicelib.core.secrets import get_secret
 from chalicelib.core.settings import get_settings
+from chalicelib.payments import facts as facts_
+from chalicelib.payments.exceptions import StripeObjectMissing, StripeRefused
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,23 @@ def _client() -> Any:
 
 
 def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the SDK; Stripe's errors become ours by kind (payments/exceptions.py)."""
     import stripe
 
     try:
         return fn(*args, **kwargs)
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404 or exc.code == "resource_missing":
+            logger.info("stripe object missing", extra={"call": what, "stripe_code": exc.code})
+            raise StripeObjectMissing("The payment provider has no such object.") from exc
+        if exc.http_status == 400 and not isinstance(exc, stripe.IdempotencyError):
+            logger.warning("stripe refused", extra={"call": what, "stripe_code": exc.code, "error": str(exc)})
+            raise StripeRefused("The payment provider refused the request.", stripe_code=exc.code) from exc
+        logger.warning("stripe call failed", extra={"call": what, "error": str(exc)})
+        raise DependencyUnavailable("The payment provider did not answer as expected; try again.") from exc
+    except stripe.PermissionError as exc:
+        logger.info("stripe object not ours", extra={"call": what, "error": str(exc)})
+        raise StripeObjectMissing("The payment provider has no such object for our account.") from exc
     except stripe.StripeError as exc:
         logger.warning("stripe call failed", extra={"call": what, "error": str(exc)})
         raise DependencyUnavailable("The payment provider did not answer as expected; try again.") from exc
@@ -113,8 +128,11 @@ def cancel(intent_id: str, key: str) -> Intent:
                          options={"idempotency_key": key}))
 
 
-def refund(intent_id: str, amount: int, key: str) -> str:
-    created = _call("refunds.create", _client().v1.refunds.create, {"payment_intent": intent_id, "amount": amount},
+def refund(intent_id: str, amount: int, *, reason: str, key: str) -> str:
+    """Refund `amount` of the intent's charge. `key` is Stripe's idempotency key and is also kept in
+    the refund's metadata (`sesh_key`), so a later attempt can see that this refund was made."""
+    created = _call("refunds.create", _client().v1.refunds.create,
+                    {"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason, "sesh_key": key}},
                     options={"idempotency_key": key})
     return str(created["id"])
 
@@ -183,9 +201,9 @@ def latest_charge_id(intent_id: str) -> str | None:
 
 
 def list_created_between(kind: str, start: int, end: int) -> list[dict[str, Any]]:
-    """Charges, refunds or transfers created in [start, end) (epoch seconds), every page."""
+    """Charges, refunds, transfers or disputes created in [start, end) (epoch seconds), every page."""
     service = {"charges": _client().v1.charges, "refunds": _client().v1.refunds,
-               "transfers": _client().v1.transfers}[kind]
+               "transfers": _client().v1.transfers, "disputes": _client().v1.disputes}[kind]
     out: list[dict[str, Any]] = []
     params: dict[str, Any] = {"created": {"gte": start, "lt": end}, "limit": 100}
     while True:
@@ -196,8 +214,38 @@ def list_created_between(kind: str, start: int, end: int) -> list[dict[str, Any]
         params["starting_after"] = page.data[-1]["id"]
 
 
-def refund_with_reason(intent_id: str, amount: int, *, reason: str, key: str) -> str:
-    created = _call("refunds.create", _client().v1.refunds.create,
-                    {"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason}},
-                    options={"idempotency_key": key})
-    return str(created["id"])
+def retrieve_refund(refund_id: str) -> dict[str, Any]:
+    return plain(_call("refunds.retrieve", _client().v1.refunds.retrieve, refund_id))
+
+
+def retrieve_transfer(transfer_id: str) -> dict[str, Any]:
+    return plain(_call("transfers.retrieve", _client().v1.transfers.retrieve, transfer_id))
+
+
+def list_disputes(intent_id: str) -> list[dict[str, Any]]:
+    found = _call("disputes.list", _client().v1.disputes.list, {"payment_intent": intent_id, "limit": 100})
+    return [plain(d) for d in found.data]
+
+
+def retrieve_intent(intent_id: str) -> dict[str, Any]:
+    """The PaymentIntent as Stripe's API shapes it (its latest charge expanded)."""
+    return plain(_call("payment_intents.retrieve", _client().v1.payment_intents.retrieve, intent_id,
+                       {"expand": ["latest_charge"]}))
+
+
+def facts_of(intent: dict[str, Any], *, transfers: bool) -> facts_.PaymentFacts:
+    """Everything Stripe knows of the payment of `intent` (as `retrieve_intent` returned it): the
+    charge's refunds if it says any were made, its disputes if it says it was disputed, and, with
+    `transfers`, the transfers of the payment's group. 0 to 3 more calls."""
+    charge = intent.get("latest_charge")
+    if charge is not None and not isinstance(charge, dict):
+        charge = retrieve_charge(str(charge))
+    intent_id = str(intent["id"])
+    # Fields Stripe always sends; were one absent, ask rather than assume.
+    refunds = list_refunds(intent_id) if charge and charge.get("amount_refunded", 1) else []
+    disputes = list_disputes(intent_id) if charge and charge.get("disputed", True) else []
+    listed: list[dict[str, Any]] | None = None
+    if transfers:
+        group = intent.get("transfer_group") or (intent.get("metadata") or {}).get("booking_id")
+        listed = list_transfers(str(group)) if group else []
+    return facts_.payment_facts(intent, charge, refunds, disputes, listed)

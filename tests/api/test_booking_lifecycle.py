@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import stripe as stripe_module
 
 from chalicelib.catalog import seats
 from chalicelib.core import clock, events, outbox, sweep
@@ -60,10 +61,12 @@ def test_quote_and_cancel_refund_by_the_policy(api: Any, token_for: Any, stripe_
     assert seats.seats_of(setup.session_id) == (5, 0, 0, 0)
     refunds = [m for m in outbox.for_subject(booking["id"]) if m.kind == "payments.refund"]
     assert len(refunds) == 1 and refunds[0].status == "done"
-    intent = stripe_client(stripe_emulator).v1.payment_intents.retrieve(booking["payment"]["payment_intent_id"])
-    assert intent.latest_charge.amount_refunded == 3000  # the emulator expands latest_charge
+    intent = stripe_client(stripe_emulator).v1.payment_intents.retrieve(
+        booking["payment"]["payment_intent_id"], {"expand": ["latest_charge"]})
+    assert intent.latest_charge.amount_refunded == 3000
     assert deliver(api, "charge.refunded", intent.latest_charge).status == 200  # recorded, nothing moves
-    assert api.get(path, token=token).json["amount_refunded"] == 3000
+    after = api.get(path, token=token).json
+    assert (after["amount_refunded"], after["payment_status"]) == (3000, "refunded")
     assert_problem(api.post(path + "/cancel", token=token), 409, "invalid_state")
     assert_problem(api.get(path + "/cancellation-quote", token=token), 409, "invalid_state")
     assert_problem(api.post(path + "/cancel", token=setup.host_token), 404)  # the host cancels sessions
@@ -77,33 +80,41 @@ def test_hold_expiry_frees_the_seat_and_a_late_payment_is_refunded(
     booking = book(api, token, setup.session_id).json
     _run_timers_at(NOW + timedelta(minutes=14))
     assert api.get(f"/v1/bookings/{booking['id']}", token=token).json["state"] == "pending_payment"
+    # The player paid at the last moment; Stripe's webhook is slower than the hold.
+    client = stripe_client(stripe_emulator)
+    pay(client, booking["payment"]["payment_intent_id"])
     _run_timers_at(NOW + timedelta(minutes=16))
     expired = api.get(f"/v1/bookings/{booking['id']}", token=token).json
     assert expired["state"] == "expired"
     assert seats.seats_of(setup.session_id) == (5, 0, 0, 0)
-    # The player may book again; the old PaymentIntent was cancelled, so paying it now fails at
-    # Stripe; a payment that did succeed late is refunded in full.
+    # Releasing the intent found it paid: the money went back in full, and the books say so.
+    assert (expired["payment_status"], expired["amount_refunded"]) == ("refunded", 1500)
+    intent = client.v1.payment_intents.retrieve(booking["payment"]["payment_intent_id"],
+                                                {"expand": ["latest_charge"]})
+    assert intent.latest_charge.amount_refunded == 1500
+    # The webhook arrives at last: nothing moves twice; the player may book again.
+    assert deliver(api, "payment_intent.succeeded", intent).status == 200
+    assert api.get(f"/v1/bookings/{booking['id']}", token=token).json == expired
+    assert intent.latest_charge.amount_refunded == 1500
+    assert [m.kind for m in outbox.for_subject(booking["id"])].count("payments.refund") == 1
     assert book(api, token, setup.session_id).status == 201
-    intent = {"id": booking["payment"]["payment_intent_id"], "object": "payment_intent", "amount": 1500,
-              "amount_received": 1500, "metadata": {"booking_id": booking["id"]}}
-    late = deliver(api, "payment_intent.succeeded", intent)
-    assert late.status == 200
-    after = api.get(f"/v1/bookings/{booking['id']}", token=token).json
-    assert after["state"] == "expired" and after["payment_status"] == "refunded"
-    assert any(m.kind == "payments.refund" for m in outbox.for_subject(booking["id"]))
 
 
 def test_payment_failed_keeps_the_hold_and_canceled_expires_it(api: Any, token_for: Any, stripe_emulator: str) -> None:
     setup = listing_with_sessions(api, token_for)
     token, _ = player(api, token_for)
     booking = book(api, token, setup.session_id).json
-    intent = {"id": booking["payment"]["payment_intent_id"], "object": "payment_intent", "amount": 1500,
-              "metadata": {"booking_id": booking["id"]}}
-    deliver(api, "payment_intent.payment_failed", intent)
+    client = stripe_client(stripe_emulator)
+    intent_id = booking["payment"]["payment_intent_id"]
+    with pytest.raises(stripe_module.CardError):
+        pay(client, intent_id, card="4000000000000002")  # declined
+    deliver(api, "payment_intent.payment_failed", client.v1.payment_intents.retrieve(intent_id))
     failed = api.get(f"/v1/bookings/{booking['id']}", token=token).json
     assert failed["state"] == "pending_payment" and failed["payment_status"] == "failed"
-    deliver(api, "payment_intent.canceled", intent)
-    assert api.get(f"/v1/bookings/{booking['id']}", token=token).json["state"] == "expired"
+    canceled = client.v1.payment_intents.cancel(intent_id)  # e.g. in Stripe's dashboard
+    deliver(api, "payment_intent.canceled", canceled)
+    after = api.get(f"/v1/bookings/{booking['id']}", token=token).json
+    assert (after["state"], after["payment_status"]) == ("expired", "released")
     assert seats.seats_of(setup.session_id) == (5, 0, 0, 0)
 
 
@@ -126,6 +137,26 @@ def test_approval_mode_authorizes_then_captures_on_accept(api: Any, token_for: A
     assert client.v1.payment_intents.retrieve(authorized.id).status == "succeeded"
     assert seats.seats_of(setup.session_id) == (5, 1, 0, 1)
     assert_problem(api.post(path + "/decline", token=setup.host_token), 409, "invalid_state")
+
+
+def test_a_host_may_accept_before_the_authorizations_webhook_and_a_decline_releases_it(
+    api: Any, token_for: Any, stripe_emulator: str
+) -> None:
+    setup = listing_with_sessions(api, token_for, booking_mode="approval", min_players=1)
+    client = stripe_client(stripe_emulator)
+    first, second = (book(api, token_for(), setup.session_id).json for _ in range(2))
+    for booking in (first, second):
+        assert pay(client, booking["payment"]["payment_intent_id"]).status == "requires_capture"
+    # No webhook yet: accepting reads the authorization from Stripe.
+    accepted = api.post(f"/v1/bookings/{first['id']}/accept", token=setup.host_token)
+    assert accepted.status == 200, accepted.body
+    assert (accepted.json["state"], accepted.json["payment_status"]) == ("confirmed", "paid")
+    declined = api.post(f"/v1/bookings/{second['id']}/decline", token=setup.host_token)
+    assert declined.status == 200 and declined.json["state"] == "declined"
+    assert client.v1.payment_intents.retrieve(second["payment"]["payment_intent_id"]).status == "canceled"
+    after = api.get(f"/v1/bookings/{second['id']}", token=setup.host_token).json
+    assert after["payment_status"] == "released"
+    assert seats.seats_of(setup.session_id) == (5, 1, 0, 1)
 
 
 def test_decline_and_request_expiry_release_seats(api: Any, token_for: Any) -> None:

@@ -5,10 +5,15 @@ receipt, transactions and earnings agreeing, and strangers kept out."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
+from urllib.error import HTTPError
 
 import pytest
+import stripe as stripe_module
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chalicelib.core import clock, outbox, sweep
 from tests.api.booking_helpers import book, deliver, listing_with_sessions, pay, player, stripe_client
@@ -284,3 +289,108 @@ def test_a_payout_waits_for_disabled_payouts_and_goes_when_they_are_enabled_agai
     assert [t.amount for t in client().v1.transfers.list({"transfer_group": booking["id"]}).data] == [2670]
     earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
     assert earnings == [{"currency": "usd", "pending": 0, "available": 0, "paid_out": 2670}]
+
+
+def test_a_late_cancellation_pays_the_host_what_the_policy_keeps_after_the_hold(
+    api: Any, token_for: Any, stripe_emulator: str
+) -> None:
+    setup, token, booking = paid_booking(api, token_for, stripe_emulator)  # moderate: 50 % from 120 h to 24 h
+    booking_id = booking["id"]
+    clock.freeze(START - timedelta(hours=48))
+    cancelled = api.post(f"/v1/bookings/{booking_id}/cancel", token=token)
+    assert cancelled.status == 200, cancelled.body
+    assert cancelled.json["refund"] == {"amount": 1500, "currency": "usd"}
+    b = cancelled.json["booking"]
+    assert (b["state"], b["payment_status"], b["amount_refunded"]) == ("cancelled", "partially_refunded", 1500)
+    # The host keeps 3000 - 1500 - 330 (fee) = 1170: pending until the session's end plus the hold.
+    earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
+    assert earnings == [{"currency": "usd", "pending": 1170, "available": 0, "paid_out": 0}]
+    _timers_at(PAYOUT_AT - timedelta(minutes=5))
+    assert client().v1.transfers.list({"transfer_group": booking_id}).data == []
+    _timers_at(PAYOUT_AT + timedelta(seconds=30))
+    assert [t.amount for t in client().v1.transfers.list({"transfer_group": booking_id}).data] == [1170]
+    r = receipt(api, setup.host_token, booking_id)
+    assert receipt(api, token, booking_id) == r
+    assert sorted((line["type"], line["amount"]["amount"]) for line in r["lines"]) == [
+        ("charge", 3000), ("platform_fee", 330), ("refund", 1500), ("transfer", 1170)]
+    assert (r["host_share"]["amount"], r["paid_out"]["amount"], r["refunded"]["amount"]) == (1170, 1170, 1500)
+    earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
+    assert earnings == [{"currency": "usd", "pending": 0, "available": 0, "paid_out": 1170}]
+    sweep.run(lookback_minutes=30)  # the timer again: nothing doubles
+    assert len(client().v1.transfers.list({"transfer_group": booking_id}).data) == 1
+
+
+def test_an_admins_refund_lowers_what_a_cancellation_gives_back(api: Any, token_for: Any, stripe_emulator: str) -> None:
+    setup = listing_with_sessions(api, token_for, min_players=1, cancellation_policy={"preset": "flexible"})
+    token, _ = player(api, token_for)
+    booking = book(api, token, setup.session_id, seats=1).json  # 1500
+    intent_id = booking["payment"]["payment_intent_id"]
+    deliver(api, "payment_intent.succeeded", pay(stripe_client(stripe_emulator), intent_id))
+    admin = token_for(roles=("player", "admin"))
+    path = f"/v1/bookings/{booking['id']}"
+    assert api.post(f"/v1/admin/bookings/{booking['id']}/refund", token=admin,
+                    json_body={"amount": 1000, "reason": "goodwill"}).status == 200
+    quote = api.get(path + "/cancellation-quote", token=token).json
+    assert quote["refund"] == {"amount": 500, "currency": "usd"}  # 100 % of what is still paid
+    cancelled = api.post(path + "/cancel", token=token)
+    assert cancelled.status == 200 and cancelled.json["refund"]["amount"] == 500
+    charge = client().v1.payment_intents.retrieve(intent_id, {"expand": ["latest_charge"]}).latest_charge
+    assert (charge.amount, charge.amount_refunded) == (1500, 1500)
+    after = api.get(path, token=token).json
+    assert (after["payment_status"], after["amount_refunded"]) == ("refunded", 1500)
+    assert receipt(api, token, booking["id"])["refunded"]["amount"] == 1500
+
+
+OPERATIONS = st.lists(st.one_of(
+    st.tuples(st.just("admin refund"), st.integers(1, 3200)),
+    st.tuples(st.just("dashboard refund"), st.integers(1, 3200)),
+    st.tuples(st.sampled_from(["player cancels", "host cancels the session", "dispute", "dispute won",
+                               "dispute lost", "webhooks"]), st.just(0)),
+), min_size=1, max_size=6)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(OPERATIONS)
+def test_refunds_of_every_origin_in_any_order_never_exceed_the_charge(
+    api: Any, token_for: Any, stripe_emulator: str, operations: list[tuple[str, int]]
+) -> None:
+    """Admins, the player, the host and Stripe's dashboard give money back, disputes come and go, in
+    any order: no answer is a 5xx, Stripe never holds refunds above the charge, and the books say
+    exactly what Stripe says. (Examples share the test's table; each has a booking of its own.)"""
+    setup, token, booking = paid_booking(api, token_for, stripe_emulator)  # 3000
+    intent_id, booking_id = booking["payment"]["payment_intent_id"], booking["id"]
+    admin = token_for(roles=("player", "admin"))
+    dispute_id = None
+    for op, amount in operations:
+        if op == "admin refund":
+            answer = api.post(f"/v1/admin/bookings/{booking_id}/refund", token=admin,
+                              json_body={"amount": amount, "reason": "goodwill"})
+        elif op == "player cancels":
+            answer = api.post(f"/v1/bookings/{booking_id}/cancel", token=token)
+        elif op == "host cancels the session":
+            answer = api.post(f"/v1/sessions/{booking['session_id']}/cancel", token=setup.host_token)
+        else:
+            answer = None
+            if op == "dashboard refund":
+                with contextlib.suppress(stripe_module.InvalidRequestError):  # Stripe refuses what exceeds
+                    client().v1.refunds.create({"payment_intent": intent_id, "amount": amount})
+            elif op == "dispute" and dispute_id is None:
+                with contextlib.suppress(HTTPError):  # nothing left to dispute
+                    dispute_id = dev_post("/_config/disputes", payment_intent=intent_id)["id"]
+            elif op.startswith("dispute ") and dispute_id is not None:
+                with contextlib.suppress(HTTPError):  # closed already
+                    dev_post(f"/_config/disputes/{dispute_id}/close", outcome=op.split()[1])
+            charge = client().v1.payment_intents.retrieve(intent_id, {"expand": ["latest_charge"]}).latest_charge
+            assert deliver(api, "charge.refunded", charge).status == 200
+        if answer is not None:
+            assert answer.status < 500, answer.body
+    intent = client().v1.payment_intents.retrieve(intent_id, {"expand": ["latest_charge"]})
+    deliver(api, "payment_intent.succeeded", intent)  # whatever Stripe did last is in the books
+    refunds = client().v1.refunds.list({"payment_intent": intent_id, "limit": 100}).data
+    at_stripe = sum(r.amount for r in refunds if r.status == "succeeded")
+    assert at_stripe == intent.latest_charge.amount_refunded <= 3000
+    r = receipt(api, admin, booking_id)
+    assert r["refunded"]["amount"] == at_stripe
+    assert api.get(f"/v1/bookings/{booking_id}", token=admin).json["amount_refunded"] == at_stripe
+    # every refund we asked Stripe for went through once (none refused, none parked)
+    assert {m.status for m in outbox.for_subject(booking_id) if m.kind == "payments.refund"} <= {"done"}
