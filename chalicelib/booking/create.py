@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.accounts import service as accounts
 from chalicelib.booking import domain, effects, jobs, schemas, store
 from chalicelib.booking.models import (
     BookingItem,
@@ -65,19 +66,44 @@ def bookable(session: SessionForBooking, principal: Principal) -> None:
         raise Conflict("Hosts do not book their own sessions.", code="own_session")
 
 
-def terms_for(session: SessionForBooking, seats_wanted: int, currency: str | None) -> Terms:
+def terms_for(
+    session: SessionForBooking, seats_wanted: int, currency: str | None, *, player_id: str | None = None
+) -> Terms:
+    """Seats, currency and total of a booking, checked before anything is written: 422 for too many
+    seats or a currency the listing does not price."""
     if seats_wanted > session.max_seats:
         raise ValidationFailed(
             "Too many seats.", errors=[FieldError("seats", f"at most {session.max_seats} per booking")]
         )
-    chosen = (currency or session.base_currency).lower()
-    if chosen not in session.prices:
-        chosen = session.base_currency  # regional pricing: a currency the listing does not price pays its own
+    chosen = booking_currency(session, currency, player_id)
     amount = session.prices[chosen] * seats_wanted
     mode = session.booking_mode
     paid_state = domain.PENDING_PAYMENT if amount > 0 else domain.CONFIRMED
     state = domain.REQUESTED if mode == "approval" else paid_state
     return Terms(seats_wanted, amount, chosen, state, mode)
+
+
+def booking_currency(session: SessionForBooking, asked: str | None, player_id: str | None) -> str:
+    """The currency asked for, which the listing must price (else 422 currency_not_offered); without
+    one, the player's profile currency when the listing prices it, else the listing's own. The profile
+    is read (one GetItem) only when that can change the answer: a paid listing with several prices."""
+    offered = [session.base_currency, *sorted(c for c in session.prices if c != session.base_currency)]
+    if asked is not None:
+        code = asked.lower()
+        if code not in session.prices:
+            names = ", ".join(c.upper() for c in offered)
+            raise ValidationFailed(
+                f"This listing is priced in {names} only; book in one of them.",
+                code="currency_not_offered",
+                errors=[FieldError("currency", f"one of {', '.join(offered)}")],
+                extra={"currencies": offered},
+            )
+        return code
+    if player_id is not None and len(offered) > 1 and any(session.prices.values()):
+        preferred = accounts.currency_of(player_id)
+        if preferred and preferred.lower() in session.prices:
+            return preferred.lower()
+    return session.base_currency
 
 
 def full(session: SessionForBooking) -> Conflict:
@@ -161,7 +187,7 @@ def book(
     """Book seats (or, with `offer`, turn a waitlist offer's held seats into a booking)."""
     session = load_session(session_id)
     bookable(session, principal)
-    terms = terms_for(session, body.seats, body.currency)
+    terms = terms_for(session, body.seats, body.currency, player_id=principal.user_id)
     payments.require_payouts_enabled(session.host_id, terms.amount)
     booking = new_booking(session, principal.user_id, terms, body.note)
     if offer is not None:
