@@ -25,7 +25,7 @@ from chalicelib.booking.models import (
 )
 from chalicelib.catalog import seats
 from chalicelib.catalog.seats import SessionForBooking
-from chalicelib.core import clock, conditional, ids, timers
+from chalicelib.core import clock, conditional, ids, money, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, ProblemError, ValidationFailed
 from chalicelib.core.money import Money
@@ -70,13 +70,15 @@ def terms_for(
     session: SessionForBooking, seats_wanted: int, currency: str | None, *, player_id: str | None = None
 ) -> Terms:
     """Seats, currency and total of a booking, checked before anything is written: 422 for too many
-    seats or a currency the listing does not price."""
+    seats, a currency the listing does not price, or a total above the currency's largest charge."""
     if seats_wanted > session.max_seats:
         raise ValidationFailed(
             "Too many seats.", errors=[FieldError("seats", f"at most {session.max_seats} per booking")]
         )
     chosen = booking_currency(session, currency, player_id)
     amount = session.prices[chosen] * seats_wanted
+    if amount:
+        check_total(session.prices[chosen], seats_wanted, chosen)
     mode = session.booking_mode
     paid_state = domain.PENDING_PAYMENT if amount > 0 else domain.CONFIRMED
     state = domain.REQUESTED if mode == "approval" else paid_state
@@ -104,6 +106,28 @@ def booking_currency(session: SessionForBooking, asked: str | None, player_id: s
         if preferred and preferred.lower() in session.prices:
             return preferred.lower()
     return session.base_currency
+
+
+def check_total(price: int, seats_wanted: int, currency: str) -> None:
+    """A total cards can be charged: 422 amount_too_large past the currency's largest charge; 409
+    price_not_chargeable for a listing saved before its prices were checked (its currency or a total
+    below the smallest charge)."""
+    total = price * seats_wanted
+    refused = money.refusal(total, currency)
+    if refused is None:
+        return
+    if refused.reason == "amount_too_large":
+        most = money.max_charge(currency)
+        fit = most // price
+        hint = f"at most {fit} at this price" if fit else "the price of one seat is already too much"
+        raise ValidationFailed(
+            f"The total, {money.to_text(total, currency)}, is more than one card payment can be: at most "
+            f"{money.to_text(most, currency)}.",
+            code="amount_too_large",
+            errors=[FieldError("seats", hint)],
+            extra={"max_amount": Money(amount=most, currency=currency).model_dump()},
+        )
+    raise Conflict(f"This session's price cannot be charged: {refused.message}.", code="price_not_chargeable")
 
 
 def full(session: SessionForBooking) -> Conflict:
