@@ -140,6 +140,14 @@ def timezone_of(user_id: str) -> str:
         return "UTC"
 
 
+def currency_of(user_id: str) -> str | None:
+    """The currency on the user's profile (None for an unknown user): one GetItem."""
+    try:
+        return str(UserItem.get(user_pk(user_id), PROFILE_SK).currency or "") or None
+    except UserItem.DoesNotExist:
+        return None
+
+
 def public_profile(user_id: str) -> schemas.PublicProfile:
     user, host = _load(user_id)
     return _public(user, host)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.accounts import service as accounts
 from chalicelib.booking import domain, effects, jobs, schemas, store
 from chalicelib.booking.models import (
     BookingItem,
@@ -24,7 +25,7 @@ from chalicelib.booking.models import (
 )
 from chalicelib.catalog import seats
 from chalicelib.catalog.seats import SessionForBooking
-from chalicelib.core import clock, conditional, ids, timers
+from chalicelib.core import clock, conditional, ids, money, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, ProblemError, ValidationFailed
 from chalicelib.core.money import Money
@@ -65,19 +66,68 @@ def bookable(session: SessionForBooking, principal: Principal) -> None:
         raise Conflict("Hosts do not book their own sessions.", code="own_session")
 
 
-def terms_for(session: SessionForBooking, seats_wanted: int, currency: str | None) -> Terms:
+def terms_for(
+    session: SessionForBooking, seats_wanted: int, currency: str | None, *, player_id: str | None = None
+) -> Terms:
+    """Seats, currency and total of a booking, checked before anything is written: 422 for too many
+    seats, a currency the listing does not price, or a total above the currency's largest charge."""
     if seats_wanted > session.max_seats:
         raise ValidationFailed(
             "Too many seats.", errors=[FieldError("seats", f"at most {session.max_seats} per booking")]
         )
-    chosen = (currency or session.base_currency).lower()
-    if chosen not in session.prices:
-        chosen = session.base_currency  # regional pricing: a currency the listing does not price pays its own
+    chosen = booking_currency(session, currency, player_id)
     amount = session.prices[chosen] * seats_wanted
+    if amount:
+        check_total(session.prices[chosen], seats_wanted, chosen)
     mode = session.booking_mode
     paid_state = domain.PENDING_PAYMENT if amount > 0 else domain.CONFIRMED
     state = domain.REQUESTED if mode == "approval" else paid_state
     return Terms(seats_wanted, amount, chosen, state, mode)
+
+
+def booking_currency(session: SessionForBooking, asked: str | None, player_id: str | None) -> str:
+    """The currency asked for, which the listing must price (else 422 currency_not_offered); without
+    one, the player's profile currency when the listing prices it, else the listing's own. The profile
+    is read (one GetItem) only when that can change the answer: a paid listing with several prices."""
+    offered = [session.base_currency, *sorted(c for c in session.prices if c != session.base_currency)]
+    if asked is not None:
+        code = asked.lower()
+        if code not in session.prices:
+            names = ", ".join(c.upper() for c in offered)
+            raise ValidationFailed(
+                f"This listing is priced in {names} only; book in one of them.",
+                code="currency_not_offered",
+                errors=[FieldError("currency", f"one of {', '.join(offered)}")],
+                extra={"currencies": offered},
+            )
+        return code
+    if player_id is not None and len(offered) > 1 and any(session.prices.values()):
+        preferred = accounts.currency_of(player_id)
+        if preferred and preferred.lower() in session.prices:
+            return preferred.lower()
+    return session.base_currency
+
+
+def check_total(price: int, seats_wanted: int, currency: str) -> None:
+    """A total cards can be charged: 422 amount_too_large past the currency's largest charge; 409
+    price_not_chargeable for a listing saved before its prices were checked (its currency or a total
+    below the smallest charge)."""
+    total = price * seats_wanted
+    refused = money.refusal(total, currency)
+    if refused is None:
+        return
+    if refused.reason == "amount_too_large":
+        most = money.max_charge(currency)
+        fit = most // price
+        hint = f"at most {fit} at this price" if fit else "the price of one seat is already too much"
+        raise ValidationFailed(
+            f"The total, {money.to_text(total, currency)}, is more than one card payment can be: at most "
+            f"{money.to_text(most, currency)}.",
+            code="amount_too_large",
+            errors=[FieldError("seats", hint)],
+            extra={"max_amount": Money(amount=most, currency=currency).model_dump()},
+        )
+    raise Conflict(f"This session's price cannot be charged: {refused.message}.", code="price_not_chargeable")
 
 
 def full(session: SessionForBooking) -> Conflict:
@@ -161,7 +211,7 @@ def book(
     """Book seats (or, with `offer`, turn a waitlist offer's held seats into a booking)."""
     session = load_session(session_id)
     bookable(session, principal)
-    terms = terms_for(session, body.seats, body.currency)
+    terms = terms_for(session, body.seats, body.currency, player_id=principal.user_id)
     payments.require_payouts_enabled(session.host_id, terms.amount)
     booking = new_booking(session, principal.user_id, terms, body.note)
     if offer is not None:

@@ -21,7 +21,12 @@ class _Strict(BaseModel):
 class BookingIn(_Strict):
     seats: int = Field(default=1, ge=1, le=MAX_SEATS_PER_BOOKING)
     note: Note | None = None
-    currency: Currency | None = Field(default=None, description="One of the listing's prices; default its own")
+    currency: Currency | None = Field(
+        default=None,
+        description="The currency to pay in: one the listing prices (its price or a regional price), else 422 "
+        "currency_not_offered naming the listing's currencies. Without it: your profile's currency when the "
+        "listing prices it, else the listing's own.",
+    )
 
 
 class PaymentOut(BaseModel):

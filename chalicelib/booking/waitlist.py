@@ -47,7 +47,7 @@ def position_of(entry: WaitlistEntryItem) -> int | None:
 def join(principal: Principal, session_id: str, body: schemas.WaitlistIn) -> schemas.WaitlistEntryOut:
     session = create.load_session(session_id)
     create.bookable(session, principal)
-    create.terms_for(session, body.seats, None)
+    create.terms_for(session, body.seats, None, player_id=principal.user_id)  # what a claim would book
     if session.seats_free >= body.seats:
         raise Conflict("Seats are free: book them instead.", code="seats_available",
                        extra={"seats_free": session.seats_free})

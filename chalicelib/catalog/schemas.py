@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.catalog import domain, taxonomy
-from chalicelib.core.money import Money
+from chalicelib.core.money import Money, Price
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Locale, Timezone
 
@@ -118,8 +118,8 @@ class ListingIn(_Strict):
     location: Location = Field(default_factory=lambda: Location(mode="online"))
     min_players: Seats = 1
     max_seats: Seats
-    price: Money
-    regional_prices: list[Money] = Field(default_factory=list, max_length=10)
+    price: Price
+    regional_prices: list[Price] = Field(default_factory=list, max_length=10)
     cancellation_policy: CancellationPolicy = Field(default_factory=lambda: CancellationPolicy(preset="flexible"))
     booking_mode: Literal["instant", "approval"] = "instant"
     timezone: Timezone | None = None  # default: the host's own timezone
@@ -159,8 +159,8 @@ class ListingPatch(_Strict):
     location: Location | None = None
     min_players: Seats | None = None
     max_seats: Seats | None = None
-    price: Money | None = None
-    regional_prices: list[Money] | None = Field(default=None, max_length=10)
+    price: Price | None = None
+    regional_prices: list[Price] | None = Field(default=None, max_length=10)
     cancellation_policy: CancellationPolicy | None = None
     booking_mode: Literal["instant", "approval"] | None = None
     timezone: Timezone | None = None

@@ -22,7 +22,7 @@ from chalicelib.catalog.models import (
     listing_pk,
     listing_sessions_pk,
 )
-from chalicelib.core import clock, ids, storage
+from chalicelib.core import clock, ids, money, storage
 from chalicelib.core.auth import Principal, require_owner, require_role
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.core.http import check_version, validate
@@ -217,11 +217,26 @@ def change_status(
     if target == domain.PUBLISHED:
         from chalicelib.payments import service as payments
 
+        _check_chargeable(listing)  # listings saved before prices were checked
         prices = [int(listing.price_amount or 0), *(int(a) for a in dict(listing.regional_prices or {}).values())]
         payments.require_payouts_enabled(listing.host_id, max(prices))  # 409 payouts_disabled for a paid listing
         listing.published_at = clock.now()
     _save(listing, before)
     return views.listing_out(listing)
+
+
+def _check_chargeable(listing: ListingItem) -> None:
+    """422 naming each price cards cannot be charged (0, free, only needs a chargeable currency)."""
+    regional = sorted(dict(listing.regional_prices or {}).items())  # as the listing shows them
+    prices = [("price", str(listing.price_currency), int(listing.price_amount or 0))]
+    prices += [(f"regional_prices.{i}", str(c), int(a)) for i, (c, a) in enumerate(regional)]
+    errors = []
+    for field, currency, amount in prices:
+        refused = money.refusal(amount, currency) if amount or not money.chargeable(currency) else None
+        if refused is not None:
+            errors.append(FieldError(f"{field}.{refused.field}", refused.message))
+    if errors:
+        raise ValidationFailed("Some prices cannot be charged; edit them before publishing.", errors=errors)
 
 
 def image_upload(principal: Principal, listing_id: str, request: schemas.ImageUploadIn) -> schemas.ImageUploadOut:

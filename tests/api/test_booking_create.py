@@ -78,8 +78,8 @@ def test_regional_currency_is_charged_in_that_currency(api: Any, token_for: Any)
     created = book(api, token, setup.session_id, seats=1, currency="eur")
     assert created.status == 201, created.body
     assert created.json["payment"]["amount"] == {"amount": 1400, "currency": "eur"}
-    other = book(api, token_for(), setup.session_id, seats=1, currency="jpy")  # not priced: the listing's own
-    assert other.status == 201 and other.json["payment"]["amount"] == {"amount": 1500, "currency": "usd"}
+    other = book(api, token_for(), setup.session_id, seats=1, currency="jpy")  # not priced: refused, not swapped
+    assert assert_problem(other, 422, "currency_not_offered")["currencies"] == ["usd", "eur"]
 
 
 def test_the_same_idempotency_key_replays_one_booking_and_one_payment(api: Any, token_for: Any) -> None:
