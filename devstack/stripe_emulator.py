@@ -4,9 +4,10 @@ Differences from `localstripe` run on its own, all for a local stack that behave
 - it listens on 127.0.0.1 only (localstripe binds every interface);
 - its store lives in a file we choose (localstripe always uses /tmp/localstripe.pickle, which two
   stacks on one machine would share), so data survives restarts next to DynamoDB's;
-- gaps in localstripe's API that our code uses are filled here, in `extend()` (so far: confirming a
-  PaymentIntent with a `payment_method`; `transfer_group` on PaymentIntents; Connect accounts, account
-  links, transfers, reversals, disputes and their signed events, Idempotency-Key: devstack/stripe_connect.py).
+- gaps in localstripe's API that our code uses are filled in `extend()`: PaymentIntents (confirming
+  with a `payment_method`, `transfer_group`), refunds, disputes and their signed events
+  (devstack/stripe_payments.py); Connect accounts, account links, transfers, reversals, their signed
+  events, Idempotency-Key (devstack/stripe_connect.py).
 """
 
 from __future__ import annotations
@@ -45,46 +46,10 @@ def _use_store_file(path: Path) -> None:
 def extend() -> None:
     """Fill gaps in localstripe's API that our code and tests rely on. Runs before localstripe's
     server module is imported, as that import registers the routes from `resources.extra_apis`."""
-    from localstripe import resources
+    from devstack import stripe_connect, stripe_payments
 
-    confirm_route = "/v1/payment_intents/{id}/confirm"
-    resources.extra_apis[:] = [api for api in resources.extra_apis if api[1] != confirm_route]
-    resources.extra_apis.append(("POST", confirm_route, _confirm_payment_intent))
-    _accept_transfer_group(resources)
-    from devstack import stripe_connect
-
-    stripe_connect.install()  # Connect accounts, transfers, reversals, disputes, their events
-
-
-def _accept_transfer_group(resources: Any) -> None:
-    """PaymentIntents carry `transfer_group` (one per booking, for Connect transfers later);
-    localstripe refuses unknown parameters, so keep it on the object instead."""
-    original = resources.PaymentIntent.__init__
-    if getattr(original, "_sesh_transfer_group", False):
-        return
-
-    def init(self: Any, *args: Any, transfer_group: str | None = None, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        self.transfer_group = transfer_group
-
-    init._sesh_transfer_group = True  # type: ignore[attr-defined]
-    resources.PaymentIntent.__init__ = init
-
-
-def _confirm_payment_intent(id: str, payment_method: str | None = None, **kwargs: Any) -> Any:
-    """POST /v1/payment_intents/{id}/confirm with `payment_method`, as Stripe allows (localstripe
-    answers 500 "Not implemented"): attach the method, then confirm as localstripe does."""
-    from localstripe.errors import UserError
-    from localstripe.resources import PaymentIntent, PaymentMethod
-
-    if payment_method is not None:
-        intent = PaymentIntent._api_retrieve(id)
-        PaymentMethod._api_retrieve(payment_method)  # 404 for an unknown method
-        if intent.status not in ("requires_payment_method", "requires_confirmation"):
-            raise UserError(400, f"PaymentIntent {id} cannot be confirmed in status {intent.status}")
-        intent.payment_method = payment_method
-        intent.latest_charge = None  # a failed earlier attempt; the new method gets a new charge
-    return PaymentIntent._api_confirm(id, **kwargs)
+    stripe_payments.install()  # PaymentIntents, charges, refunds, disputes as Stripe's API has them
+    stripe_connect.install()  # Connect accounts, transfers, reversals, their events
 
 
 def main() -> None:

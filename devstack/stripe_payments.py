@@ -1,0 +1,212 @@
+"""PaymentIntents, charges, refunds and disputes for the Stripe emulator, as Stripe's API has them, dev tooling only.
+
+Installed by `devstack.stripe_emulator.extend()` before localstripe's server registers its routes:
+
+- PaymentIntents: confirming with a `payment_method` (localstripe answers 500); `transfer_group` kept;
+- `GET/POST /v1/disputes/{id}`; `POST /v1/refunds` also sends `charge.refunded`, and `GET /v1/refunds` and
+  `GET /v1/charges` filter by a `created` range (reconciliation);
+- signed events (through localstripe's webhooks) `charge.refunded`, `charge.dispute.created/updated/closed`;
+- dev controls, no key needed (under localstripe's unauthenticated `/_config/`):
+  `POST /_config/disputes` (`payment_intent`, optional `amount`, `reason`) opens a dispute,
+  `POST /_config/disputes/{id}/close` (`outcome` won | lost).
+
+Helpers the other extensions share (events, amounts, lists) live here too.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from localstripe import resources, webhooks
+from localstripe.errors import UserError
+
+StripeObject, Event, List = resources.StripeObject, resources.Event, resources.List
+_INSTALLED = [False]
+
+
+def emit(event_type: str, obj: Any) -> None:
+    webhooks.schedule_webhook(Event(event_type, obj))
+
+
+def positive_int(value: Any, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise UserError(400, f"Invalid {name}") from None
+    if number <= 0:
+        raise UserError(400, f"Invalid {name}")
+    return number
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def filter_created(items: list[Any], created: Any) -> list[Any]:
+    """Stripe's `created[gt|gte|lt|lte]` list filter."""
+    if not isinstance(created, dict):
+        return items
+    ops = {
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
+    }
+    for op, value in created.items():
+        if op not in ops:
+            raise UserError(400, f"Unexpected created[{op}]")
+        items = [i for i in items if ops[op](i.created, int(value))]
+    return items
+
+
+def listing(url: str, items: list[Any], limit: Any, starting_after: Any) -> Any:
+    li = List(url, limit=limit, starting_after=starting_after)
+    li._list = sorted(items, key=lambda i: (i.created, i.id))
+    return li
+
+
+def stored(kind: str) -> list[Any]:
+    """Every stored object of one kind (`charge`, `refund`, ...), in the order they were created."""
+    prefix = kind + ":"
+    return [v for k, v in resources.store.items() if k.startswith(prefix)]
+
+
+class Dispute(StripeObject):  # type: ignore[misc, valid-type]
+    object = "dispute"
+    _id_prefix = "dp_"
+
+    def __init__(
+        self, payment_intent: str | None = None, amount: Any = None, reason: str = "fraudulent", **kwargs: Any
+    ) -> None:
+        intent = resources.PaymentIntent._api_retrieve(payment_intent or "")
+        charge = intent.latest_charge
+        if charge is None or charge.status != "succeeded":
+            raise UserError(400, "Only a succeeded charge can be disputed")
+        super().__init__()
+        self.payment_intent = intent.id
+        self.charge = charge.id
+        self.amount = positive_int(amount, "amount") if amount is not None else charge.amount - charge.amount_refunded
+        self.currency = charge.currency
+        self.reason = reason
+        self.status = "needs_response"
+        self.evidence: dict[str, Any] = {}
+        self.metadata: dict[str, Any] = {}
+        self.is_charge_refundable = False
+
+
+def install() -> None:
+    if _INSTALLED[0]:
+        return
+    _INSTALLED[0] = True
+    _install_intents()
+
+    def retrieve_dispute(id: str, **data: Any) -> Any:
+        return Dispute._api_retrieve(id)
+
+    def update_dispute(id: str, evidence: Any = None, metadata: Any = None, submit: Any = None, **data: Any) -> Any:
+        dispute = Dispute._api_retrieve(id)
+        if dispute.status in ("won", "lost"):
+            raise UserError(400, "The dispute is closed")
+        dispute.evidence.update(dict(evidence or {}))
+        dispute.metadata.update(dict(metadata or {}))
+        dispute.status = "under_review" if str(submit).lower() in ("true", "1") else dispute.status
+        emit("charge.dispute.updated", dispute)
+        return dispute
+
+    def create_refund(**data: Any) -> Any:
+        refund = resources.Refund._api_create(**data)
+        emit("charge.refunded", resources.Charge._api_retrieve(refund.charge))
+        return refund
+
+    def list_refunds(
+        created: Any = None,
+        charge: Any = None,
+        payment_intent: Any = None,
+        limit: Any = None,
+        starting_after: Any = None,
+        **data: Any,
+    ) -> Any:
+        li = resources.Refund._api_list_all(
+            "/v1/refunds", charge=charge, payment_intent=payment_intent, limit=limit, starting_after=starting_after
+        )
+        li._list = filter_created(li._list, created)
+        return li
+
+    def list_charges(
+        created: Any = None,
+        customer: Any = None,
+        payment_intent: Any = None,
+        limit: Any = None,
+        starting_after: Any = None,
+        **data: Any,
+    ) -> Any:
+        items = stored("charge")
+        if customer:
+            items = [c for c in items if c.customer == customer]
+        if payment_intent:
+            items = [c for c in items if c.payment_intent == payment_intent]
+        return listing("/v1/charges", filter_created(items, created), limit, starting_after)
+
+    def dev_open_dispute(**data: Any) -> Any:
+        dispute = Dispute(**data)
+        emit("charge.dispute.created", dispute)
+        return dispute
+
+    def dev_close_dispute(id: str, outcome: str | None = None, **data: Any) -> Any:
+        dispute = Dispute._api_retrieve(id)
+        if outcome not in ("won", "lost"):
+            raise UserError(400, "outcome is won or lost")
+        if dispute.status in ("won", "lost"):
+            raise UserError(400, "The dispute is closed")
+        dispute.status = outcome
+        emit("charge.dispute.closed", dispute)
+        return dispute
+
+    resources.extra_apis[:0] = [
+        ("GET", "/v1/disputes/{id}", retrieve_dispute),
+        ("POST", "/v1/disputes/{id}", update_dispute),
+        ("POST", "/v1/refunds", create_refund),
+        ("GET", "/v1/refunds", list_refunds),
+        ("GET", "/v1/charges", list_charges),
+        ("POST", "/_config/disputes", dev_open_dispute),
+        ("POST", "/_config/disputes/{id}/close", dev_close_dispute),
+    ]
+
+
+def _replace_route(method: str, path: str, func: Any) -> None:
+    """Answer `method path` with `func` instead of localstripe's handler (the first registered wins)."""
+    resources.extra_apis[:] = [api for api in resources.extra_apis if (api[0], api[1]) != (method, path)]
+    resources.extra_apis.insert(0, (method, path, func))
+
+
+def _install_intents() -> None:
+    _replace_route("POST", "/v1/payment_intents/{id}/confirm", _confirm_payment_intent)
+    _accept_transfer_group()
+
+
+def _accept_transfer_group() -> None:
+    """PaymentIntents carry `transfer_group` (one per booking, for Connect transfers later);
+    localstripe refuses unknown parameters, so keep it on the object instead."""
+    original = resources.PaymentIntent.__init__
+
+    def init(self: Any, *args: Any, transfer_group: str | None = None, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.transfer_group = transfer_group
+
+    resources.PaymentIntent.__init__ = init
+
+
+def _confirm_payment_intent(id: str, payment_method: str | None = None, **kwargs: Any) -> Any:
+    """POST /v1/payment_intents/{id}/confirm with `payment_method`, as Stripe allows (localstripe
+    answers 500 "Not implemented"): attach the method, then confirm as localstripe does."""
+    from localstripe.resources import PaymentIntent, PaymentMethod
+
+    if payment_method is not None:
+        intent = PaymentIntent._api_retrieve(id)
+        PaymentMethod._api_retrieve(payment_method)  # 404 for an unknown method
+        if intent.status not in ("requires_payment_method", "requires_confirmation"):
+            raise UserError(400, f"PaymentIntent {id} cannot be confirmed in status {intent.status}")
+        intent.payment_method = payment_method
+        intent.latest_charge = None  # a failed earlier attempt; the new method gets a new charge
+    return PaymentIntent._api_confirm(id, **kwargs)
