@@ -180,9 +180,81 @@ def _replace_route(method: str, path: str, func: Any) -> None:
     resources.extra_apis.insert(0, (method, path, func))
 
 
+# PaymentIntents
+
+CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action")
+CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+
+
 def _install_intents() -> None:
+    intent = resources.PaymentIntent
     _replace_route("POST", "/v1/payment_intents/{id}/confirm", _confirm_payment_intent)
+    _replace_route("POST", "/v1/payment_intents/{id}/capture", _capture_payment_intent)
+    _replace_route("POST", "/v1/payment_intents/{id}/cancel", _cancel_payment_intent)
     _accept_transfer_group()
+    # Class defaults are exported like attributes, and objects stored before these existed get them.
+    intent.transfer_group = None
+    intent.canceled_at = None
+    intent.cancellation_reason = None
+    intent.amount_received = property(_amount_received)
+    intent.amount_capturable = property(lambda self: self.amount if self.status == "requires_capture" else 0)
+    intent._export = _latest_charge_as_id(intent._export)
+    intent._create_charge = _announce_authorization(intent._create_charge)
+    resources.Charge._capture = _remember_captured_amount(resources.Charge._capture)
+
+
+def captured_amount(charge: Any) -> int:
+    """Stripe's `amount_captured`: what a succeeded, captured charge took (less, after a partial capture)."""
+    if charge.status != "succeeded" or not charge.captured:
+        return 0
+    return int(getattr(charge, "_amount_captured", charge.amount))
+
+
+def _amount_received(self: Any) -> int:
+    charge = self.latest_charge
+    return captured_amount(charge) if self.status == "succeeded" and charge is not None else 0
+
+
+def _latest_charge_as_id(original: Any) -> Any:
+    """`latest_charge` is the charge's id unless `expand[]=latest_charge` (localstripe always embeds it)."""
+
+    def export(self: Any, expand: Any = None) -> Any:
+        obj = original(self, expand=expand)
+        expanded = any(str(path).split(".")[0] == "latest_charge" for path in expand or [])
+        if isinstance(obj.get("latest_charge"), dict) and not expanded:
+            obj["latest_charge"] = obj["latest_charge"]["id"]
+        return obj
+
+    return export
+
+
+def _announce_authorization(original: Any) -> Any:
+    """A manual-capture intent whose charge is authorized sends `payment_intent.amount_capturable_updated`
+    (Stripe sends `payment_intent.succeeded` only once it is captured)."""
+
+    def create_charge(self: Any, on_failure_now: Any) -> None:
+        original(self, on_failure_now)
+        if self.status == "requires_capture":
+            emit("payment_intent.amount_capturable_updated", self)
+
+    return create_charge
+
+
+def _remember_captured_amount(original: Any) -> Any:
+    def capture(self: Any, amount: Any, on_success: Any = None) -> None:
+        self._amount_captured = resources.try_convert_to_int(amount) if amount is not None else self.amount
+        original(self, amount, on_success)
+
+    return capture
+
+
+def _unexpected_state(intent: Any, done: str, allowed: tuple[str, ...]) -> UserError:
+    return UserError(
+        400,
+        f"This PaymentIntent could not be {done} because it has a status of {intent.status}. "
+        f"Only a PaymentIntent with one of the following statuses may be {done}: {', '.join(allowed)}.",
+        {"code": "payment_intent_unexpected_state"},
+    )
 
 
 def _accept_transfer_group() -> None:
@@ -200,13 +272,53 @@ def _accept_transfer_group() -> None:
 def _confirm_payment_intent(id: str, payment_method: str | None = None, **kwargs: Any) -> Any:
     """POST /v1/payment_intents/{id}/confirm with `payment_method`, as Stripe allows (localstripe
     answers 500 "Not implemented"): attach the method, then confirm as localstripe does."""
-    from localstripe.resources import PaymentIntent, PaymentMethod
-
+    intent = resources.PaymentIntent._api_retrieve(id)
     if payment_method is not None:
-        intent = PaymentIntent._api_retrieve(id)
-        PaymentMethod._api_retrieve(payment_method)  # 404 for an unknown method
+        resources.PaymentMethod._api_retrieve(payment_method)  # 404 for an unknown method
         if intent.status not in ("requires_payment_method", "requires_confirmation"):
-            raise UserError(400, f"PaymentIntent {id} cannot be confirmed in status {intent.status}")
+            raise _unexpected_state(intent, "confirmed", ("requires_payment_method", "requires_confirmation"))
         intent.payment_method = payment_method
         intent.latest_charge = None  # a failed earlier attempt; the new method gets a new charge
-    return PaymentIntent._api_confirm(id, **kwargs)
+    return resources.PaymentIntent._api_confirm(id, **kwargs)
+
+
+def _capture_payment_intent(id: str, amount_to_capture: Any = None, **kwargs: Any) -> Any:
+    """Capture an authorized intent: `succeeded` and `payment_intent.succeeded` (localstripe's capture)."""
+    intent = resources.PaymentIntent._api_retrieve(id)
+    if intent.status != "requires_capture":
+        raise _unexpected_state(intent, "captured", ("requires_capture",))
+    if amount_to_capture is not None and positive_int(amount_to_capture, "amount_to_capture") > intent.amount:
+        raise UserError(
+            400,
+            "The amount to capture must be less than or equal to the amount capturable",
+            {"code": "amount_too_large", "param": "amount_to_capture"},
+        )
+    return resources.PaymentIntent._api_capture(id, amount_to_capture=amount_to_capture, **kwargs)
+
+
+def _cancel_payment_intent(id: str, cancellation_reason: str | None = None, **kwargs: Any) -> Any:
+    """Cancel as Stripe does: `canceled_at`, `cancellation_reason` (null unless given), an authorized
+    charge released (its amount refunded, `charge.refunded`), then `payment_intent.canceled`."""
+    intent = resources.PaymentIntent._api_retrieve(id)
+    if cancellation_reason is not None and cancellation_reason not in CANCELLATION_REASONS:
+        raise UserError(
+            400,
+            f"Invalid cancellation_reason: must be one of {', '.join(CANCELLATION_REASONS)}",
+            {"param": "cancellation_reason"},
+        )
+    if intent.status not in CANCELABLE:
+        raise _unexpected_state(intent, "canceled", CANCELABLE)
+    authorized = intent.latest_charge if intent.status == "requires_capture" else None
+    resources.PaymentIntent._api_cancel(id, **kwargs)
+    intent.canceled_at = now()
+    intent.cancellation_reason = cancellation_reason
+    if authorized is not None:
+        _release(authorized)
+        emit("charge.refunded", authorized)
+    emit("payment_intent.canceled", intent)
+    return intent
+
+
+def _release(charge: Any) -> None:
+    """The authorization of an uncaptured charge given back: Stripe shows it as a refund of the charge."""
+    resources.Refund(charge=charge.id, amount=charge.amount - charge.amount_refunded)
