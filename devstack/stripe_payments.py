@@ -66,6 +66,13 @@ def listing(url: str, items: list[Any], limit: Any, starting_after: Any) -> Any:
     return li
 
 
+def newest_first(items: list[Any]) -> list[Any]:
+    """Stripe's list order: newest first; of objects created in the same second, the later one first.
+    `items` are in the order they were created (as `stored` gives them)."""
+    ranked = sorted(enumerate(items), key=lambda pair: (pair[1].created, pair[0]), reverse=True)
+    return [item for _, item in ranked]
+
+
 def stored(kind: str) -> list[Any]:
     """Every stored object of one kind (`charge`, `refund`, ...), in the order they were created."""
     prefix = kind + ":"
@@ -100,6 +107,7 @@ def install() -> None:
         return
     _INSTALLED[0] = True
     _install_intents()
+    _install_charges_and_refunds()
 
     def retrieve_dispute(id: str, **data: Any) -> Any:
         return Dispute._api_retrieve(id)
@@ -319,6 +327,128 @@ def _cancel_payment_intent(id: str, cancellation_reason: str | None = None, **kw
     return intent
 
 
+# Charges and refunds
+
+REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+_ORIGINAL: dict[str, Any] = {}
+
+
+def _install_charges_and_refunds() -> None:
+    charge, refund = resources.Charge, resources.Refund
+    charge.amount_captured = property(captured_amount)
+    charge.disputed = False  # set when a dispute opens on the charge
+    refund.reason = None
+    _ORIGINAL["refund_init"] = refund.__init__
+    refund.__init__ = _checked_refund
+    refund._api_list_all = classmethod(_list_refunds)
+
+
+def _checked_refund(
+    self: Any,
+    charge: Any = None,
+    payment_intent: Any = None,
+    amount: Any = None,
+    metadata: Any = None,
+    reason: Any = None,
+    **kwargs: Any,
+) -> None:
+    """A refund as Stripe allows it: not more than the charge's unrefunded amount (all of it by
+    default), not while the charge is disputed, not of an uncaptured charge; with `reason`, and
+    `payment_intent` filled from the charge."""
+    if reason is not None and reason not in REFUND_REASONS:
+        raise UserError(400, f"Invalid reason: must be one of {', '.join(REFUND_REASONS)}", {"param": "reason"})
+    target = _charge_to_refund(charge, payment_intent)
+    if target is not None and not kwargs:
+        amount = _refundable(target, amount)
+    _ORIGINAL["refund_init"](
+        self, charge=charge, payment_intent=payment_intent, amount=amount, metadata=metadata, **kwargs
+    )
+    self.reason = reason
+    if self.payment_intent is None:
+        self.payment_intent = resources.Charge._api_retrieve(self.charge).payment_intent
+
+
+def _charge_to_refund(charge: Any, payment_intent: Any) -> Any:
+    """The charge a refund is for, or None where localstripe's own checks answer (unknown ids...)."""
+    if isinstance(charge, str):
+        return resources.store.get("charge:" + charge)
+    if isinstance(payment_intent, str):
+        intent = resources.store.get("payment_intent:" + payment_intent)
+        if intent is not None and intent.latest_charge is None and intent.status != "requires_payment_method":
+            raise UserError(400, f"PaymentIntent {intent.id} has no charge to refund.", {"param": "payment_intent"})
+        return intent.latest_charge if intent is not None else None
+    return None
+
+
+def _refundable(charge: Any, amount: Any) -> Any:
+    """`amount` checked against what is left to refund on `charge`; None: all that is left."""
+    if charge.status == "failed":
+        return amount  # localstripe refuses: "Cannot refund a failed payment."
+    if _charged_back(charge):
+        raise UserError(
+            400,
+            f"Charge {charge.id} has been charged back; cannot issue a refund.",
+            {"code": "charge_disputed", "charge": charge.id},
+        )
+    if not charge.captured and charge.payment_intent:
+        raise UserError(
+            400,
+            f"This uncaptured Charge was created by a PaymentIntent ({charge.payment_intent}). You must cancel "
+            "the PaymentIntent to reverse the authorization instead of refunding the Charge directly.",
+            {"charge": charge.id},
+        )
+    left = charge.amount - charge.amount_refunded
+    if amount is None:
+        if left <= 0:
+            raise UserError(
+                400,
+                f"Charge {charge.id} has already been refunded.",
+                {"code": "charge_already_refunded", "charge": charge.id},
+            )
+        return left
+    number = resources.try_convert_to_int(amount)
+    if isinstance(number, int) and number > left:
+        raise UserError(
+            400,
+            f"Refund amount ({_money(number, charge.currency)}) is greater than unrefunded amount on charge "
+            f"({_money(left, charge.currency)})",
+            {"code": "amount_too_large", "param": "amount"},
+        )
+    return amount
+
+
+def _charged_back(charge: Any) -> bool:
+    """An open dispute (or a lost one) took the charge's money back: no refund can be made."""
+    return any(
+        d.charge == charge.id and d.status in ("needs_response", "under_review", "lost") for d in stored("dispute")
+    )
+
+
+def _money(amount: int, currency: str) -> str:
+    value = f"{amount / 100:.2f}"
+    return f"${value}" if currency.lower() == "usd" else f"{value} {currency.upper()}"
+
+
 def _release(charge: Any) -> None:
     """The authorization of an uncaptured charge given back: Stripe shows it as a refund of the charge."""
-    resources.Refund(charge=charge.id, amount=charge.amount - charge.amount_refunded)
+    refund = resources.Refund.__new__(resources.Refund)
+    _ORIGINAL["refund_init"](refund, charge=charge.id, amount=charge.amount - charge.amount_refunded)
+    refund.payment_intent = charge.payment_intent
+
+
+def _list_refunds(
+    cls: Any, url: str, charge: Any = None, payment_intent: Any = None, limit: Any = None, starting_after: Any = None
+) -> Any:
+    """Refunds newest first (localstripe's order is undefined within a second), by charge and/or
+    PaymentIntent (every refund of the intent's charges; localstripe answers 500 for an intent without one)."""
+    items = stored("refund")
+    if charge is not None:
+        resources.Charge._api_retrieve(charge)  # 404 for an unknown charge
+        items = [r for r in items if r.charge == charge]
+    if payment_intent is not None:
+        resources.PaymentIntent._api_retrieve(payment_intent)
+        charges = {c.id for c in stored("charge") if c.payment_intent == payment_intent}
+        items = [r for r in items if r.payment_intent == payment_intent or r.charge in charges]
+    li = List(url, limit=limit, starting_after=starting_after)
+    li._list = newest_first(items)
+    return li
