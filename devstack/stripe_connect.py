@@ -11,7 +11,7 @@ Installed by `devstack.stripe_emulator.extend()` before localstripe's server reg
   `POST /_config/connect/accounts/{id}/onboard` (details submitted, payouts enabled; or `disable=true`),
   `GET /_config/connect/onboarding/{id}` (the account link's page: completes onboarding).
 
-PaymentIntents, charges, refunds and disputes: devstack/stripe_payments.py.
+PaymentIntents, charges and refunds: devstack/stripe_payments.py; disputes: devstack/stripe_disputes.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from aiohttp import web
 from localstripe import resources
 from localstripe.errors import UserError
 
-from devstack.stripe_payments import Dispute as Dispute  # stores saved when disputes lived here still load
+from devstack.stripe_disputes import Dispute as Dispute  # stores saved when disputes lived here still load
 from devstack.stripe_payments import emit, filter_created, listing, positive_int, stored
 
 _INSTALLED = [False]

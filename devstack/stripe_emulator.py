@@ -4,10 +4,11 @@ Differences from `localstripe` run on its own, all for a local stack that behave
 - it listens on 127.0.0.1 only (localstripe binds every interface);
 - its store lives in a file we choose (localstripe always uses /tmp/localstripe.pickle, which two
   stacks on one machine would share), so data survives restarts next to DynamoDB's;
-- gaps in localstripe's API that our code uses are filled in `extend()`: PaymentIntents (confirming
-  with a `payment_method`, `transfer_group`), refunds, disputes and their signed events
-  (devstack/stripe_payments.py); Connect accounts, account links, transfers, reversals, their signed
-  events, Idempotency-Key (devstack/stripe_connect.py).
+- gaps in localstripe's API that our code uses are filled in `extend()`, and objects shaped as Stripe's
+  API shapes them: PaymentIntents (amounts, manual capture, cancel, `latest_charge`), charges and refunds
+  and their limits (devstack/stripe_payments.py); disputes (devstack/stripe_disputes.py); Connect
+  accounts, account links, transfers, reversals, Idempotency-Key (devstack/stripe_connect.py); each
+  sends Stripe's signed events.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ def _use_store_file(path: Path) -> None:
 def extend() -> None:
     """Fill gaps in localstripe's API that our code and tests rely on. Runs before localstripe's
     server module is imported, as that import registers the routes from `resources.extra_apis`."""
-    from devstack import stripe_connect, stripe_payments
+    from devstack import stripe_connect, stripe_disputes, stripe_payments
 
-    stripe_payments.install()  # PaymentIntents, charges, refunds, disputes as Stripe's API has them
+    stripe_payments.install()  # PaymentIntents, charges, refunds as Stripe's API has them
+    stripe_disputes.install()  # disputes, their events and dev controls
     stripe_connect.install()  # Connect accounts, transfers, reversals, their events
 
 

@@ -1,14 +1,24 @@
-"""PaymentIntents, charges, refunds and disputes for the Stripe emulator, as Stripe's API has them, dev tooling only.
+"""PaymentIntents, charges and refunds for the Stripe emulator, as Stripe's API has them, dev tooling only.
 
 Installed by `devstack.stripe_emulator.extend()` before localstripe's server registers its routes:
 
-- PaymentIntents: confirming with a `payment_method` (localstripe answers 500); `transfer_group` kept;
-- `GET/POST /v1/disputes/{id}`; `POST /v1/refunds` also sends `charge.refunded`, and `GET /v1/refunds` and
-  `GET /v1/charges` filter by a `created` range (reconciliation);
-- signed events (through localstripe's webhooks) `charge.refunded`, `charge.dispute.created/updated/closed`;
-- dev controls, no key needed (under localstripe's unauthenticated `/_config/`):
-  `POST /_config/disputes` (`payment_intent`, optional `amount`, `reason`) opens a dispute,
-  `POST /_config/disputes/{id}/close` (`outcome` won | lost).
+- PaymentIntents carry `amount_received` (captured, once succeeded), `amount_capturable` (while
+  `requires_capture`), `canceled_at`, `cancellation_reason`, `capture_method` as sent, `transfer_group`;
+  `latest_charge` is the charge's id unless `expand[]=latest_charge` (localstripe always embedded it);
+- confirm takes a `payment_method` (localstripe answers 500); a `capture_method=manual` intent then stays
+  `requires_capture` and sends `payment_intent.amount_capturable_updated`; `POST .../capture` makes it
+  `succeeded` (`payment_intent.succeeded`); `POST .../cancel` (`cancellation_reason`) sends
+  `payment_intent.canceled`, and gives an authorized charge back (refunded in full, `charge.refunded`);
+  confirm, capture or cancel in another status: 400 `payment_intent_unexpected_state`;
+- charges carry `amount_captured`, `amount_refunded`, `refunded`, `captured`, `disputed`, `payment_intent`,
+  `status`, `refunds` (a list object), `balance_transaction`; `GET /v1/charges` filters by `payment_intent`,
+  `customer`, a `created` range;
+- `POST /v1/refunds` (`payment_intent` or `charge`, `amount`, `reason`, `metadata`) sends `charge.refunded`
+  with the charge as it is after the refund; refused (400) beyond the unrefunded amount (`amount_too_large`;
+  no amount: all that is left), for a charged-back charge (`charge_disputed`: devstack/stripe_disputes.py),
+  for an uncaptured intent's charge (cancel the intent instead); refunds carry `payment_intent` and `reason`;
+  `GET /v1/refunds` filters by `payment_intent`, `charge`, a `created` range, newest first (created in the
+  same second: the later one first).
 
 Helpers the other extensions share (events, amounts, lists) live here too.
 """
@@ -79,48 +89,12 @@ def stored(kind: str) -> list[Any]:
     return [v for k, v in resources.store.items() if k.startswith(prefix)]
 
 
-class Dispute(StripeObject):  # type: ignore[misc, valid-type]
-    object = "dispute"
-    _id_prefix = "dp_"
-
-    def __init__(
-        self, payment_intent: str | None = None, amount: Any = None, reason: str = "fraudulent", **kwargs: Any
-    ) -> None:
-        intent = resources.PaymentIntent._api_retrieve(payment_intent or "")
-        charge = intent.latest_charge
-        if charge is None or charge.status != "succeeded":
-            raise UserError(400, "Only a succeeded charge can be disputed")
-        super().__init__()
-        self.payment_intent = intent.id
-        self.charge = charge.id
-        self.amount = positive_int(amount, "amount") if amount is not None else charge.amount - charge.amount_refunded
-        self.currency = charge.currency
-        self.reason = reason
-        self.status = "needs_response"
-        self.evidence: dict[str, Any] = {}
-        self.metadata: dict[str, Any] = {}
-        self.is_charge_refundable = False
-
-
 def install() -> None:
     if _INSTALLED[0]:
         return
     _INSTALLED[0] = True
     _install_intents()
     _install_charges_and_refunds()
-
-    def retrieve_dispute(id: str, **data: Any) -> Any:
-        return Dispute._api_retrieve(id)
-
-    def update_dispute(id: str, evidence: Any = None, metadata: Any = None, submit: Any = None, **data: Any) -> Any:
-        dispute = Dispute._api_retrieve(id)
-        if dispute.status in ("won", "lost"):
-            raise UserError(400, "The dispute is closed")
-        dispute.evidence.update(dict(evidence or {}))
-        dispute.metadata.update(dict(metadata or {}))
-        dispute.status = "under_review" if str(submit).lower() in ("true", "1") else dispute.status
-        emit("charge.dispute.updated", dispute)
-        return dispute
 
     def create_refund(**data: Any) -> Any:
         refund = resources.Refund._api_create(**data)
@@ -156,29 +130,10 @@ def install() -> None:
             items = [c for c in items if c.payment_intent == payment_intent]
         return listing("/v1/charges", filter_created(items, created), limit, starting_after)
 
-    def dev_open_dispute(**data: Any) -> Any:
-        dispute = Dispute(**data)
-        emit("charge.dispute.created", dispute)
-        return dispute
-
-    def dev_close_dispute(id: str, outcome: str | None = None, **data: Any) -> Any:
-        dispute = Dispute._api_retrieve(id)
-        if outcome not in ("won", "lost"):
-            raise UserError(400, "outcome is won or lost")
-        if dispute.status in ("won", "lost"):
-            raise UserError(400, "The dispute is closed")
-        dispute.status = outcome
-        emit("charge.dispute.closed", dispute)
-        return dispute
-
     resources.extra_apis[:0] = [
-        ("GET", "/v1/disputes/{id}", retrieve_dispute),
-        ("POST", "/v1/disputes/{id}", update_dispute),
         ("POST", "/v1/refunds", create_refund),
         ("GET", "/v1/refunds", list_refunds),
         ("GET", "/v1/charges", list_charges),
-        ("POST", "/_config/disputes", dev_open_dispute),
-        ("POST", "/_config/disputes/{id}/close", dev_close_dispute),
     ]
 
 
