@@ -3,7 +3,7 @@
 Installed by `devstack.stripe_emulator.extend()` before localstripe's server registers its routes:
 
 - `POST/GET /v1/accounts[/{id}]`, `POST /v1/account_links` (Express onboarding);
-- `POST/GET /v1/transfers[/{id}]` (filter by `transfer_group` and `created`),
+- `POST/GET /v1/transfers[/{id}]` (filter by `transfer_group` and `created`; newest first),
   `POST /v1/transfers/{id}/reversals`;
 - `Idempotency-Key` honoured on every POST: the same key on the same route answers the first response;
 - signed events (through localstripe's webhooks) `account.updated`, `transfer.created`, `transfer.reversed`;

@@ -18,7 +18,8 @@ Installed by `devstack.stripe_emulator.extend()` before localstripe's server reg
   no amount: all that is left), for a charged-back charge (`charge_disputed`: devstack/stripe_disputes.py),
   for an uncaptured intent's charge (cancel the intent instead); refunds carry `payment_intent` and `reason`;
   `GET /v1/refunds` filters by `payment_intent`, `charge`, a `created` range, newest first (created in the
-  same second: the later one first).
+  same second: the later one first);
+- every list (charges, refunds, events; transfers and disputes in their modules) is newest first, as Stripe's.
 
 Helpers the other extensions share (events, amounts, lists) live here too.
 """
@@ -71,8 +72,9 @@ def filter_created(items: list[Any], created: Any) -> list[Any]:
 
 
 def listing(url: str, items: list[Any], limit: Any, starting_after: Any) -> Any:
+    """A list object of `items` (in the order they were created) as Stripe lists: newest first."""
     li = List(url, limit=limit, starting_after=starting_after)
-    li._list = sorted(items, key=lambda i: (i.created, i.id))
+    li._list = newest_first(items)
     return li
 
 
@@ -95,6 +97,7 @@ def install() -> None:
     _INSTALLED[0] = True
     _install_intents()
     _install_charges_and_refunds()
+    _list_events_newest_first()
 
     def create_refund(**data: Any) -> Any:
         refund = resources.Refund._api_create(**data)
@@ -135,6 +138,18 @@ def install() -> None:
         ("GET", "/v1/refunds", list_refunds),
         ("GET", "/v1/charges", list_charges),
     ]
+
+
+def _list_events_newest_first() -> None:
+    """`GET /v1/events` as Stripe lists them: newest first (localstripe: oldest first)."""
+    original = resources.Event._api_list_all
+
+    def list_events(cls: Any, url: str, **kwargs: Any) -> Any:
+        li = original(url, **kwargs)
+        li._list = newest_first(li._list)
+        return li
+
+    resources.Event._api_list_all = classmethod(list_events)
 
 
 def _replace_route(method: str, path: str, func: Any) -> None:
