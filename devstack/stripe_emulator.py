@@ -8,7 +8,9 @@ Differences from `localstripe` run on its own, all for a local stack that behave
   API shapes them: PaymentIntents (amounts, manual capture, cancel, `latest_charge`), charges and refunds
   and their limits (devstack/stripe_payments.py); disputes (devstack/stripe_disputes.py); Connect
   accounts, account links, transfers, reversals, Idempotency-Key (devstack/stripe_connect.py); each
-  sends Stripe's signed events.
+  sends Stripe's signed events;
+- events are signed when they are sent (localstripe signed them with their `created` time), and can be
+  held, then released in order, reversed or shuffled, once or twice (devstack/stripe_delivery.py).
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ def _use_store_file(path: Path) -> None:
 def extend() -> None:
     """Fill gaps in localstripe's API that our code and tests rely on. Runs before localstripe's
     server module is imported, as that import registers the routes from `resources.extra_apis`."""
-    from devstack import stripe_connect, stripe_disputes, stripe_payments
+    from devstack import stripe_connect, stripe_delivery, stripe_disputes, stripe_payments
 
+    stripe_delivery.install()  # events signed when sent; held and released on demand
     stripe_payments.install()  # PaymentIntents, charges, refunds as Stripe's API has them
     stripe_disputes.install()  # disputes, their events and dev controls
     stripe_connect.install()  # Connect accounts, transfers, reversals, their events
@@ -67,9 +70,10 @@ def main() -> None:
     from localstripe import server  # imported after the store and routes are adjusted
     from localstripe.resources import store
 
-    from devstack import stripe_connect
+    from devstack import stripe_connect, stripe_delivery
 
     stripe_connect.add_routes(server.app)
+    stripe_delivery.add_routes(server.app)
 
     if args.from_scratch:
         store.clear()
