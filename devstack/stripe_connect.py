@@ -1,58 +1,51 @@
-"""Stripe Connect and disputes for the Stripe emulator (localstripe has neither), dev tooling only.
+"""Stripe Connect for the Stripe emulator (localstripe has none), dev tooling only.
 
 Installed by `devstack.stripe_emulator.extend()` before localstripe's server registers its routes:
 
 - `POST/GET /v1/accounts[/{id}]`, `POST /v1/account_links` (Express onboarding);
-- `POST/GET /v1/transfers[/{id}]` (filter by `transfer_group` and `created`),
+- `POST/GET /v1/transfers[/{id}]` (filter by `transfer_group` and `created`; newest first),
   `POST /v1/transfers/{id}/reversals`;
-- `GET/POST /v1/disputes/{id}`; `POST /v1/refunds` also sends `charge.refunded`, and
-  `GET /v1/refunds` and `GET /v1/charges` filter by a `created` range (reconciliation);
 - `Idempotency-Key` honoured on every POST: the same key on the same route answers the first response;
-- signed events (through localstripe's webhooks) `account.updated`, `charge.refunded`,
-  `charge.dispute.created/updated/closed`, `transfer.created`, `transfer.reversed`;
+- signed events (through localstripe's webhooks) `account.updated`, `transfer.created`, `transfer.reversed`;
 - dev controls, no key needed (under localstripe's unauthenticated `/_config/`):
   `POST /_config/connect/accounts/{id}/onboard` (details submitted, payouts enabled; or `disable=true`),
-  `GET /_config/connect/onboarding/{id}` (the account link's page: completes onboarding),
-  `POST /_config/disputes` (`payment_intent`, optional `amount`, `reason`) opens a dispute,
-  `POST /_config/disputes/{id}/close` (`outcome` won | lost).
+  `GET /_config/connect/onboarding/{id}` (the account link's page: completes onboarding).
+
+PaymentIntents, charges and refunds: devstack/stripe_payments.py; disputes: devstack/stripe_disputes.py.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from localstripe import resources, webhooks
+from localstripe import resources
 from localstripe.errors import UserError
+
+from devstack.stripe_disputes import Dispute as Dispute  # stores saved when disputes lived here still load
+from devstack.stripe_payments import emit, filter_created, listing, positive_int, stored
 
 _INSTALLED = [False]
 _IDEMPOTENT: dict[tuple[str, str, str], tuple[int, bytes]] = {}
 DUE = ["external_account", "individual.dob.day", "tos_acceptance.date"]
-StripeObject, Event, List = resources.StripeObject, resources.Event, resources.List
+StripeObject = resources.StripeObject
 
-
-def emit(event_type: str, obj: Any) -> None:
-    webhooks.schedule_webhook(Event(event_type, obj))
-
-
-def _int(value: Any, name: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise UserError(400, f"Invalid {name}") from None
-    if number <= 0:
-        raise UserError(400, f"Invalid {name}")
-    return number
 
 class Account(StripeObject):  # type: ignore[misc, valid-type]
     object = "account"
     _id_prefix = "acct_"
 
-    def __init__(self, type: str = "express", email: str | None = None, metadata: Any = None,
-                 capabilities: Any = None, country: str = "US", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        type: str = "express",
+        email: str | None = None,
+        metadata: Any = None,
+        capabilities: Any = None,
+        country: str = "US",
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         self.type = type
         self.email = email
@@ -67,23 +60,34 @@ class Account(StripeObject):  # type: ignore[misc, valid-type]
     def _onboard(self, enabled: bool) -> None:
         self.details_submitted = True
         self.charges_enabled = self.payouts_enabled = enabled
-        self.requirements = {"currently_due": [] if enabled else ["individual.verification.document"],
-                             "disabled_reason": None if enabled else "requirements.past_due"}
+        self.requirements = {
+            "currently_due": [] if enabled else ["individual.verification.document"],
+            "disabled_reason": None if enabled else "requirements.past_due",
+        }
         self.capabilities = {k: "active" if enabled else "inactive" for k in self.capabilities}
         emit("account.updated", self)
+
 
 class AccountLink(StripeObject):  # type: ignore[misc, valid-type]
     object = "account_link"
     _id_prefix = "acctlink_"
 
-    def __init__(self, account: str | None = None, type: str | None = None, return_url: str | None = None,
-                 refresh_url: str | None = None, base: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        account: str | None = None,
+        type: str | None = None,
+        return_url: str | None = None,
+        refresh_url: str | None = None,
+        base: str = "",
+        **kwargs: Any,
+    ) -> None:
         Account._api_retrieve(account or "")
         if type != "account_onboarding" or not return_url or not refresh_url:
             raise UserError(400, "account, type=account_onboarding, return_url and refresh_url are required")
         super().__init__()
         self.url = f"{base}/_config/connect/onboarding/{account}"
         self.expires_at = self.created + 300
+
 
 class TransferReversal(StripeObject):  # type: ignore[misc, valid-type]
     object = "transfer_reversal"
@@ -96,16 +100,25 @@ class TransferReversal(StripeObject):  # type: ignore[misc, valid-type]
         self.currency = currency
         self.metadata = dict(metadata or {})
 
+
 class Transfer(StripeObject):  # type: ignore[misc, valid-type]
     object = "transfer"
     _id_prefix = "tr_"
 
-    def __init__(self, amount: Any = None, currency: str | None = None, destination: str | None = None,
-                 transfer_group: str | None = None, source_transaction: str | None = None,
-                 metadata: Any = None, description: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        amount: Any = None,
+        currency: str | None = None,
+        destination: str | None = None,
+        transfer_group: str | None = None,
+        source_transaction: str | None = None,
+        metadata: Any = None,
+        description: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if kwargs:
             raise UserError(400, "Unexpected " + ", ".join(kwargs))
-        number = _int(amount, "amount")
+        number = positive_int(amount, "amount")
         if not currency:
             raise UserError(400, "Missing currency")
         account = Account._api_retrieve(destination or "")
@@ -123,11 +136,16 @@ class Transfer(StripeObject):  # type: ignore[misc, valid-type]
         self.description = description
         self.amount_reversed = 0
         self.reversed = False
-        self.reversals = {"object": "list", "data": [], "has_more": False, "total_count": 0,
-                          "url": f"/v1/transfers/{self.id}/reversals"}
+        self.reversals = {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "total_count": 0,
+            "url": f"/v1/transfers/{self.id}/reversals",
+        }
 
     def _reverse(self, amount: Any, metadata: Any = None) -> Any:
-        number = _int(amount if amount is not None else self.amount - self.amount_reversed, "amount")
+        number = positive_int(amount if amount is not None else self.amount - self.amount_reversed, "amount")
         if number > self.amount - self.amount_reversed:
             raise UserError(400, "Reversal amount exceeds the transfer's remaining amount")
         reversal = TransferReversal(self.id, number, self.currency, metadata)
@@ -138,49 +156,11 @@ class Transfer(StripeObject):  # type: ignore[misc, valid-type]
         emit("transfer.reversed", self)
         return reversal
 
-class Dispute(StripeObject):  # type: ignore[misc, valid-type]
-    object = "dispute"
-    _id_prefix = "dp_"
-
-    def __init__(self, payment_intent: str | None = None, amount: Any = None, reason: str = "fraudulent",
-                 **kwargs: Any) -> None:
-        intent = resources.PaymentIntent._api_retrieve(payment_intent or "")
-        charge = intent.latest_charge
-        if charge is None or charge.status != "succeeded":
-            raise UserError(400, "Only a succeeded charge can be disputed")
-        super().__init__()
-        self.payment_intent = intent.id
-        self.charge = charge.id
-        self.amount = _int(amount, "amount") if amount is not None else charge.amount - charge.amount_refunded
-        self.currency = charge.currency
-        self.reason = reason
-        self.status = "needs_response"
-        self.evidence: dict[str, Any] = {}
-        self.metadata: dict[str, Any] = {}
-        self.is_charge_refundable = False
-
-
 
 def install() -> None:
     if _INSTALLED[0]:
         return
     _INSTALLED[0] = True
-
-    def _filter_created(items: list[Any], created: Any) -> list[Any]:
-        if not isinstance(created, dict):
-            return items
-        ops = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b,
-               "lte": lambda a, b: a <= b}
-        for op, value in created.items():
-            if op not in ops:
-                raise UserError(400, f"Unexpected created[{op}]")
-            items = [i for i in items if ops[op](i.created, int(value))]
-        return items
-
-    def _list(cls: Any, url: str, items: list[Any], limit: Any, starting_after: Any) -> Any:
-        li = List(url, limit=limit, starting_after=starting_after)
-        li._list = sorted(items, key=lambda i: (i.created, i.id))
-        return li
 
     # Routes (kwargs as localstripe's api_extra passes them: body and query merged, `id` from the path)
 
@@ -210,71 +190,28 @@ def install() -> None:
     def retrieve_transfer(id: str, **data: Any) -> Any:
         return Transfer._api_retrieve(id)
 
-    def list_transfers(transfer_group: str | None = None, destination: str | None = None, created: Any = None,
-                       limit: Any = None, starting_after: Any = None, **data: Any) -> Any:
-        items = [v for k, v in resources.store.items() if k.startswith("transfer:")]
+    def list_transfers(
+        transfer_group: str | None = None,
+        destination: str | None = None,
+        created: Any = None,
+        limit: Any = None,
+        starting_after: Any = None,
+        **data: Any,
+    ) -> Any:
+        items = stored("transfer")
         if transfer_group:
             items = [t for t in items if t.transfer_group == transfer_group]
         if destination:
             items = [t for t in items if t.destination == destination]
-        return _list(Transfer, "/v1/transfers", _filter_created(items, created), limit, starting_after)
+        return listing("/v1/transfers", filter_created(items, created), limit, starting_after)
 
     def create_reversal(id: str, amount: Any = None, metadata: Any = None, **data: Any) -> Any:
         return Transfer._api_retrieve(id)._reverse(amount, metadata)
-
-    def retrieve_dispute(id: str, **data: Any) -> Any:
-        return Dispute._api_retrieve(id)
-
-    def update_dispute(id: str, evidence: Any = None, metadata: Any = None, submit: Any = None, **data: Any) -> Any:
-        dispute = Dispute._api_retrieve(id)
-        if dispute.status in ("won", "lost"):
-            raise UserError(400, "The dispute is closed")
-        dispute.evidence.update(dict(evidence or {}))
-        dispute.metadata.update(dict(metadata or {}))
-        dispute.status = "under_review" if str(submit).lower() in ("true", "1") else dispute.status
-        emit("charge.dispute.updated", dispute)
-        return dispute
-
-    def create_refund(**data: Any) -> Any:
-        refund = resources.Refund._api_create(**data)
-        emit("charge.refunded", resources.Charge._api_retrieve(refund.charge))
-        return refund
-
-    def list_refunds(created: Any = None, charge: Any = None, payment_intent: Any = None, limit: Any = None,
-                     starting_after: Any = None, **data: Any) -> Any:
-        li = resources.Refund._api_list_all("/v1/refunds", charge=charge, payment_intent=payment_intent,
-                                            limit=limit, starting_after=starting_after)
-        li._list = _filter_created(li._list, created)
-        return li
-
-    def list_charges(created: Any = None, customer: Any = None, payment_intent: Any = None, limit: Any = None,
-                     starting_after: Any = None, **data: Any) -> Any:
-        items = [v for k, v in resources.store.items() if k.startswith("charge:")]
-        if customer:
-            items = [c for c in items if c.customer == customer]
-        if payment_intent:
-            items = [c for c in items if c.payment_intent == payment_intent]
-        return _list(resources.Charge, "/v1/charges", _filter_created(items, created), limit, starting_after)
 
     def dev_onboard(id: str, disable: Any = None, **data: Any) -> Any:
         account = Account._api_retrieve(id)
         account._onboard(enabled=str(disable).lower() not in ("true", "1"))
         return account
-
-    def dev_open_dispute(**data: Any) -> Any:
-        dispute = Dispute(**data)
-        emit("charge.dispute.created", dispute)
-        return dispute
-
-    def dev_close_dispute(id: str, outcome: str | None = None, **data: Any) -> Any:
-        dispute = Dispute._api_retrieve(id)
-        if outcome not in ("won", "lost"):
-            raise UserError(400, "outcome is won or lost")
-        if dispute.status in ("won", "lost"):
-            raise UserError(400, "The dispute is closed")
-        dispute.status = outcome
-        emit("charge.dispute.closed", dispute)
-        return dispute
 
     resources.extra_apis[:0] = [
         ("POST", "/v1/accounts", create_account),
@@ -284,14 +221,7 @@ def install() -> None:
         ("POST", "/v1/transfers", create_transfer),
         ("GET", "/v1/transfers", list_transfers),
         ("GET", "/v1/transfers/{id}", retrieve_transfer),
-        ("GET", "/v1/disputes/{id}", retrieve_dispute),
-        ("POST", "/v1/disputes/{id}", update_dispute),
-        ("POST", "/v1/refunds", create_refund),
-        ("GET", "/v1/refunds", list_refunds),
-        ("GET", "/v1/charges", list_charges),
         ("POST", "/_config/connect/accounts/{id}/onboard", dev_onboard),
-        ("POST", "/_config/disputes", dev_open_dispute),
-        ("POST", "/_config/disputes/{id}/close", dev_close_dispute),
     ]
     _LINKS.append(create_account_link)
     _ONBOARD.append(dev_onboard)
@@ -332,8 +262,9 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     slot = (key, request.method, request.path)
     if slot in _IDEMPOTENT:
         status, body = _IDEMPOTENT[slot]
-        return web.Response(status=status, body=body, content_type="application/json",
-                            headers={"Idempotent-Replayed": "true"})
+        return web.Response(
+            status=status, body=body, content_type="application/json", headers={"Idempotent-Replayed": "true"}
+        )
     response = await handler(request)
     if isinstance(response, web.Response) and 200 <= response.status < 300 and response.body is not None:
         body = response.body if isinstance(response.body, bytes) else json.dumps(response.body).encode()
@@ -342,7 +273,3 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
             for old in list(_IDEMPOTENT)[:25_000]:
                 _IDEMPOTENT.pop(old, None)
     return response
-
-
-def now() -> int:
-    return int(time.time())

@@ -4,9 +4,13 @@ Differences from `localstripe` run on its own, all for a local stack that behave
 - it listens on 127.0.0.1 only (localstripe binds every interface);
 - its store lives in a file we choose (localstripe always uses /tmp/localstripe.pickle, which two
   stacks on one machine would share), so data survives restarts next to DynamoDB's;
-- gaps in localstripe's API that our code uses are filled here, in `extend()` (so far: confirming a
-  PaymentIntent with a `payment_method`; `transfer_group` on PaymentIntents; Connect accounts, account
-  links, transfers, reversals, disputes and their signed events, Idempotency-Key: devstack/stripe_connect.py).
+- gaps in localstripe's API that our code uses are filled in `extend()`, and objects shaped as Stripe's
+  API shapes them: PaymentIntents (amounts, manual capture, cancel, `latest_charge`), charges and refunds
+  and their limits (devstack/stripe_payments.py); disputes (devstack/stripe_disputes.py); Connect
+  accounts, account links, transfers, reversals, Idempotency-Key (devstack/stripe_connect.py); each
+  sends Stripe's signed events;
+- events are signed when they are sent (localstripe signed them with their `created` time), and can be
+  held, then released in order, reversed or shuffled, once or twice (devstack/stripe_delivery.py).
 """
 
 from __future__ import annotations
@@ -45,46 +49,12 @@ def _use_store_file(path: Path) -> None:
 def extend() -> None:
     """Fill gaps in localstripe's API that our code and tests rely on. Runs before localstripe's
     server module is imported, as that import registers the routes from `resources.extra_apis`."""
-    from localstripe import resources
+    from devstack import stripe_connect, stripe_delivery, stripe_disputes, stripe_payments
 
-    confirm_route = "/v1/payment_intents/{id}/confirm"
-    resources.extra_apis[:] = [api for api in resources.extra_apis if api[1] != confirm_route]
-    resources.extra_apis.append(("POST", confirm_route, _confirm_payment_intent))
-    _accept_transfer_group(resources)
-    from devstack import stripe_connect
-
-    stripe_connect.install()  # Connect accounts, transfers, reversals, disputes, their events
-
-
-def _accept_transfer_group(resources: Any) -> None:
-    """PaymentIntents carry `transfer_group` (one per booking, for Connect transfers later);
-    localstripe refuses unknown parameters, so keep it on the object instead."""
-    original = resources.PaymentIntent.__init__
-    if getattr(original, "_sesh_transfer_group", False):
-        return
-
-    def init(self: Any, *args: Any, transfer_group: str | None = None, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        self.transfer_group = transfer_group
-
-    init._sesh_transfer_group = True  # type: ignore[attr-defined]
-    resources.PaymentIntent.__init__ = init
-
-
-def _confirm_payment_intent(id: str, payment_method: str | None = None, **kwargs: Any) -> Any:
-    """POST /v1/payment_intents/{id}/confirm with `payment_method`, as Stripe allows (localstripe
-    answers 500 "Not implemented"): attach the method, then confirm as localstripe does."""
-    from localstripe.errors import UserError
-    from localstripe.resources import PaymentIntent, PaymentMethod
-
-    if payment_method is not None:
-        intent = PaymentIntent._api_retrieve(id)
-        PaymentMethod._api_retrieve(payment_method)  # 404 for an unknown method
-        if intent.status not in ("requires_payment_method", "requires_confirmation"):
-            raise UserError(400, f"PaymentIntent {id} cannot be confirmed in status {intent.status}")
-        intent.payment_method = payment_method
-        intent.latest_charge = None  # a failed earlier attempt; the new method gets a new charge
-    return PaymentIntent._api_confirm(id, **kwargs)
+    stripe_delivery.install()  # events signed when sent; held and released on demand
+    stripe_payments.install()  # PaymentIntents, charges, refunds as Stripe's API has them
+    stripe_disputes.install()  # disputes, their events and dev controls
+    stripe_connect.install()  # Connect accounts, transfers, reversals, their events
 
 
 def main() -> None:
@@ -100,9 +70,10 @@ def main() -> None:
     from localstripe import server  # imported after the store and routes are adjusted
     from localstripe.resources import store
 
-    from devstack import stripe_connect
+    from devstack import stripe_connect, stripe_delivery
 
     stripe_connect.add_routes(server.app)
+    stripe_delivery.add_routes(server.app)
 
     if args.from_scratch:
         store.clear()
