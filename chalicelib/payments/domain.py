@@ -223,8 +223,9 @@ class Movement:
 def movements(facts: PaymentFacts) -> list[Movement]:
     """Every movement Stripe's facts show, charge first, then in the order they happened."""
     found: list[Movement] = []
-    if facts.succeeded:
-        found.append(Movement(CHARGE, facts.intent_id, facts.amount_received, facts.charge_created or facts.created))
+    if not facts.succeeded:  # nothing received: a released authorization's "refund" moves no money
+        return found
+    found.append(Movement(CHARGE, facts.intent_id, facts.amount_received, facts.charge_created or facts.created))
     found += [Movement(REFUND, r.refund_id, r.amount, r.created, r.reason)
               for r in facts.refunds if r.status == "succeeded" and r.amount > 0]
     for d in facts.disputes:

@@ -50,7 +50,7 @@ class Report:
     day: str
     compared: dict[str, int] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
-    healed: int = 0  # payments converged because of a difference (their books now match Stripe)
+    healed: int = 0  # payments whose books a difference made converge (they now match Stripe)
 
 
 def _ledger(day: date) -> dict[str, dict[str, int]]:
@@ -132,13 +132,12 @@ def compare(ledger_side: dict[str, dict[str, int]], stripe: dict[str, dict[str, 
 
 
 def _heal(differences: list[Difference], intents: dict[tuple[str, str], str]) -> int:
-    """Converge every payment a difference belongs to; returns how many converged."""
+    """Converge every payment a difference belongs to; returns how many it changed."""
     healed = 0
     for intent_id in sorted({intents[(d.kind, d.reference)] for d in differences
                              if d.what != "missing_at_stripe" and (d.kind, d.reference) in intents}):
         try:
-            convergence.converge(intent_id, transfers=True)
-            healed += 1
+            healed += convergence.converge(intent_id, transfers=True).changed
         except ProblemError as exc:  # Stripe or DynamoDB unavailable: tomorrow's run tries again
             logger.warning("reconciliation could not converge a payment",
                            extra={"payment_intent_id": intent_id, "error": str(exc)})

@@ -107,7 +107,7 @@ def test_payment_failed_keeps_the_hold_and_canceled_expires_it(api: Any, token_f
     client = stripe_client(stripe_emulator)
     intent_id = booking["payment"]["payment_intent_id"]
     with pytest.raises(stripe_module.CardError):
-        pay(client, intent_id, card="4000000000000002")  # declined
+        pay(client, intent_id, card="4000000000000341")  # attached, then declined when charged
     deliver(api, "payment_intent.payment_failed", client.v1.payment_intents.retrieve(intent_id))
     failed = api.get(f"/v1/bookings/{booking['id']}", token=token).json
     assert failed["state"] == "pending_payment" and failed["payment_status"] == "failed"

@@ -138,7 +138,8 @@ def test_a_paid_booking_pays_out_after_the_hold_and_a_late_refund_reverses_part(
     _timers_at(PAYOUT_AT + timedelta(seconds=30))
     transfers = client().v1.transfers.list({"transfer_group": booking_id}).data
     assert len(transfers) == 1 and transfers[0].amount == 2670
-    intent = client().v1.payment_intents.retrieve(booking["payment"]["payment_intent_id"])
+    intent = client().v1.payment_intents.retrieve(booking["payment"]["payment_intent_id"],
+                                                  {"expand": ["latest_charge"]})
     assert transfers[0].source_transaction == intent.latest_charge.id
     assert "payout.sent" in kinds(booking_id)
     earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.core import clock, sweep
-from chalicelib.payments import reconcile, webhooks
+from chalicelib.payments import payouts, reconcile, webhooks
 from tests.api.booking_helpers import book, deliver, listing_with_sessions, pay, player, stripe_client
 from tests.api.catalog_helpers import NOW, add_sessions, create_listing, make_host, publish
 from tests.api.helpers import assert_problem
@@ -135,8 +135,9 @@ def payout_then_refund(api: Any, token_for: Any) -> Scenario:
     """Paid and confirmed; completed and paid out (2670) by our timers; then, in the dashboard, 100 of
     the transfer reversed and 1000 refunded to the player."""
     p = paid(api, token_for, deliver_success=True)
-    run_timers(END + timedelta(seconds=30))
-    run_timers(PAYOUT_AT + timedelta(seconds=30))
+    run_timers(END + timedelta(seconds=30))  # completed: the payout is due after the hold
+    clock.freeze(PAYOUT_AT + timedelta(seconds=30))
+    payouts.settle(p.booking_id)  # the payout timer's work (test_payments_money runs it through the sweep)
     (transfer,) = client().v1.transfers.list({"transfer_group": p.booking_id}).data
     client().v1.transfers.reversals.create(transfer.id, {"amount": 100})
     client().v1.refunds.create({"payment_intent": p.intent_id, "amount": 1000})
@@ -399,8 +400,9 @@ def test_reconciliation_heals_what_no_webhook_told_and_then_reports_nothing(api:
     # Money moved where no webhook told us: a refund in Stripe's dashboard, a dispute never delivered.
     lost_refund = client().v1.refunds.create({"payment_intent": intent_id, "amount": 300})
     lost_dispute = dev_post("/_config/disputes", payment_intent=intent_id)
+    ours = {intent_id, lost_refund.id, lost_dispute["id"]}  # (the emulator also holds other tests' objects)
     report = reconcile.run(today.date())
-    assert report.differences == [] and report.healed == 1
+    assert report.healed >= 1 and [d for d in report.differences if d.reference in ours] == []
     assert report.compared["refund"] >= 2 and report.compared["dispute"] >= 1
     receipt = api.get(f"/v1/bookings/{booking['id']}/receipt", token=admin).json
     assert {line["reference"] for line in receipt["lines"]} >= {lost_refund.id, f"{lost_dispute['id']}:debit"}
@@ -408,7 +410,7 @@ def test_reconciliation_heals_what_no_webhook_told_and_then_reports_nothing(api:
     b = api.get(f"/v1/bookings/{booking['id']}", token=admin).json
     assert (b["payment_status"], b["amount_refunded"], b["disputed"]) == ("disputed", 500, True)
     again = reconcile.run(today.date())
-    assert again.differences == [] and again.healed == 0
+    assert again.healed == 0 and [d for d in again.differences if d.reference in ours] == []
 
 
 @pytest.mark.parametrize(("ledger", "stripe", "expected"), [

@@ -106,7 +106,7 @@ def test_onboard_publish_pay_complete_payout_refund_and_the_books_agree(stack: S
                           json={"amount": 1000, "reason": "one player could not join"})
     assert refunded.status_code == 200, refunded.text
     assert sdk.v1.transfers.retrieve(transfers[0].id).amount_reversed == 1000
-    charge_id = sdk.v1.payment_intents.retrieve(intent_id).latest_charge.id
+    charge_id = sdk.v1.payment_intents.retrieve(intent_id).latest_charge
     wait_for(lambda: player.call("GET", f"/v1/bookings/{booking_id}").json()["amount_refunded"] == 1000, 15,
              "charge.refunded")
 

@@ -79,5 +79,5 @@ def test_a_refund_queued_while_stripe_is_down_is_retried_and_made_once(
     [done] = [m for m in outbox.for_subject(booking["id"]) if m.kind == "payments.refund"]
     assert done.status == "done" and done.attempt == 3
     assert len(stripe.seen(faulted=False, when=refunds)) == 1
-    charge = direct.v1.payment_intents.retrieve(paid.id).latest_charge
+    charge = direct.v1.payment_intents.retrieve(paid.id, {"expand": ["latest_charge"]}).latest_charge
     assert charge.amount_refunded == cancelled.json["refund"]["amount"] > 0
