@@ -42,14 +42,16 @@ def apply_change(booking_id: str, change: Callable[[TransactWrite, BookingItem],
 
 
 def close(tx: TransactWrite, b: BookingItem, event: str, kind: str, *extra: Any, reason: str,
-          release: bool = True) -> None:
+          release: bool = True, refund: int = 0) -> None:
     """End an active booking: its seats go back (and are offered to the waitlist), the player may book
-    again, everyone hears `kind`; an authorization or an unpaid intent is released."""
+    again, everyone hears `kind` (with the `refund` it gives back, in the booking's currency); an
+    authorization or an unpaid intent is released."""
     to = domain.booking_next(b.state, event)
     store.give_back_seats(tx, b)
     store.move(tx, b, to, *extra, reason=reason)
+    told = {"refund_amount": refund, "refund_currency": b.currency} if refund else {}
     effects.event(tx, kind, subject=b.booking_id, dedupe=b.booking_id, booking_id=b.booking_id,
-                  session_id=b.session_id, player_id=b.player_id, host_id=b.host_id, reason=reason)
+                  session_id=b.session_id, player_id=b.player_id, host_id=b.host_id, reason=reason, **told)
     effects.offer_freed_seats(tx, booking_id=b.booking_id, session_id=b.session_id)
     if b.state == domain.CONFIRMED:
         effects.chat_roster(tx, action="leave", booking_id=b.booking_id, session_id=b.session_id,
@@ -133,8 +135,10 @@ def cancel(principal: Principal, booking_id: str) -> schemas.CancelOut:
             raise Conflict(f"The booking is {fresh.state}.", code="invalid_state", extra={"state": fresh.state})
         q = quote_for(fresh)
         refund_amount[0] = q.refund_amount
-        close(tx, fresh, domain.PLAYER_CANCEL, "booking.cancelled", reason="player_cancelled")
-        if fresh.payment_intent_id and fresh.payment_status in domain.CHARGED:
+        charged = bool(fresh.payment_intent_id) and fresh.payment_status in domain.CHARGED
+        close(tx, fresh, domain.PLAYER_CANCEL, "booking.cancelled", reason="player_cancelled",
+              refund=q.refund_amount if charged else 0)
+        if charged and fresh.payment_intent_id:
             payments.request_refund(tx, subject_id=fresh.booking_id, payment_intent_id=fresh.payment_intent_id,
                                     amount=q.refund_amount, reason="player_cancelled")
             # What the policy keeps is the host's, paid out after the session like a completed booking's.
@@ -150,8 +154,8 @@ def cancel(principal: Principal, booking_id: str) -> schemas.CancelOut:
 def close_for_session(tx: TransactWrite, b: BookingItem, *, event: str, reason: str) -> None:
     """Cancel an active booking with a full refund of what the player still has paid (the host or
     the session cancelled: the host keeps nothing)."""
-    close(tx, b, event, "booking.cancelled", reason=reason)
     paid = int(b.amount or 0) - int(b.amount_refunded or 0) if b.payment_status in domain.CHARGED else 0
+    close(tx, b, event, "booking.cancelled", reason=reason, refund=paid if b.payment_intent_id else 0)
     if paid > 0 and b.payment_intent_id:
         payments.request_refund(tx, subject_id=b.booking_id, payment_intent_id=b.payment_intent_id, amount=paid,
                                 reason=reason)

@@ -67,6 +67,8 @@ def _facts(p: dict[str, Any], booking: BookingFacts | None, session: seats.Sessi
             facts.update(price_amount=booking.amount, price_currency=booking.currency)
         if booking.amount_refunded:
             facts.update(refund_amount=booking.amount_refunded, refund_currency=booking.currency)
+    if p.get("refund_amount") and p.get("refund_currency"):  # what this change gives back (its refund may follow)
+        facts.update(refund_amount=int(p["refund_amount"]), refund_currency=str(p["refund_currency"]))
     if p.get("amount") is not None and p.get("currency"):
         facts.update(amount_amount=int(p["amount"]), amount_currency=str(p["currency"]))
     if p.get("offer_expires_at"):

@@ -1,10 +1,10 @@
 """Payments' timer handlers, registered by name (the sweep's Lambda calls `register`), and the
-outbox senders payments owns (refunds and releases: payments/refunds.py)."""
+outbox senders payments owns (refunds and releases: refunds.py; accepted Stripe events: webhooks.py)."""
 
 from __future__ import annotations
 
 from chalicelib.core import timers
-from chalicelib.payments import refunds  # noqa: F401 (registers the refund and release senders)
+from chalicelib.payments import refunds, webhooks  # noqa: F401 (register their outbox senders)
 
 PAYOUT_RELEASE = "payments.payout_release"
 

@@ -1,14 +1,17 @@
 """Stripe webhooks: verify the signature on the raw body, process each event id once.
 
-Events arrive late, twice and out of order. An event already processed is acknowledged and skipped;
-otherwise its handler runs, then the event id is recorded. Every handler reads the object the event
-names back from Stripe and converges the payment (stripe_events.py), so nothing depends on the order
-of arrival. Unknown types are acknowledged and ignored.
+Events arrive late, twice and out of order. An event already accepted is acknowledged and skipped;
+otherwise it is accepted: its record and an outbox message for its work are written in one
+transaction, and the work runs right after the commit (`_handle`). Every handler reads the object
+the event names back from Stripe and converges the payment (stripe_events.py), so nothing depends on
+the order of arrival. Unknown types are acknowledged and ignored.
 
-What Stripe's answers mean for the delivery (payments/exceptions.py): an object our key cannot read
-(404, another account's) is permanent — acknowledged (200), logged and counted in the metric
-`StripeEventsUnresolved` so Stripe stops retrying; a transient failure (Stripe or DynamoDB down) is
-a 503, and Stripe redelivers. A body that is not an event is a 400 `malformed_event`.
+Answers: a correctly signed event is answered 200 once accepted, even when Stripe cannot be read
+back just then — the message stays due and the sweep retries it with backoff (about three days, as
+long as Stripe itself would), so Stripe is never asked to redeliver what we hold already. Only when
+the event cannot be recorded (DynamoDB unavailable) is the answer a 503, and Stripe redelivers. An
+object our key cannot read (404, another account's) is permanent: logged, counted in the metric
+`StripeEventsUnresolved`, done. A body that is not an event is a 400 `malformed_event`.
 
 Stripe's SDK is imported inside the functions that need it, so importing the app never loads it.
 """
@@ -23,9 +26,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pynamodb.exceptions import PutError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import clock
+from chalicelib.core import clock, conditional, outbox
 from chalicelib.core.exceptions import BadRequest
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.secrets import get_secret
@@ -126,7 +129,7 @@ def processed_event(event_id: str) -> ProcessedEvent | None:
     return ProcessedEvent(item.event_id, item.event_type, item.object_id, item.created_at)
 
 
-def _record(event: Any) -> None:
+def _record(tx: TransactWrite, event: dict[str, Any]) -> None:
     now = clock.now()
     item = StripeEventItem(
         stripe_event_pk(event["id"]),
@@ -137,34 +140,52 @@ def _record(event: Any) -> None:
         stripe_created=_created(event),
         expires_at=now + timedelta(days=get_settings().stripe_event_retention_days),
     )
-    try:
-        item.save(condition=StripeEventItem.PK.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        # A concurrent delivery of the same event recorded it first: fine, handlers are idempotent.
+    tx.save(item, condition=StripeEventItem.PK.does_not_exist())
 
 
 def receive(payload: bytes, signature: str | None) -> Received:
+    """Verify, then accept the event once: its record and the work it asks for (an outbox message)
+    are written in one transaction, and the work is done right after the commit. Stripe is answered
+    200 once the event is accepted, whether or not Stripe could be read back just now: a transient
+    failure leaves the message due, and the sweep retries it with backoff (about three days)."""
     event = verify(payload, signature)
     event_id, event_type = str(event["id"]), str(event["type"])
     if is_processed(event_id):
         logger.info("stripe event already processed", extra={"event_id": event_id, "event_type": event_type})
         return Received(event_id, event_type, duplicate=True)
-    handler = HANDLERS.get(event_type)
-    if handler is not None:
-        try:
-            handler(event)
-        except StripeObjectMissing:
-            logger.warning("stripe event about an object we cannot read", extra={
-                "event_id": event_id, "event_type": event_type, "object_id": stripe_events.object_id(event)})
-            metrics.add_metric(name="StripeEventsUnresolved", unit=MetricUnit.Count, value=1)
-    _record(event)
-    logger.info(
-        "stripe event processed",
-        extra={"event_id": event_id, "event_type": event_type, "handled": handler is not None},
-    )
+    handled = event_type in HANDLERS
+
+    def accept(tx: TransactWrite) -> None:
+        _record(tx, event)
+        if handled:
+            outbox.emit(tx, kind=STRIPE_EVENT, subject=stripe_events.object_id(event) or event_id, dedupe_key=event_id,
+                        payload={"event_id": event_id, "event_type": event_type,
+                                 "object_id": stripe_events.object_id(event)})
+
+    try:
+        conditional.run(accept)
+    except conditional.Refused:  # a concurrent delivery of the same event accepted it first
+        return Received(event_id, event_type, duplicate=True)
+    logger.info("stripe event accepted", extra={"event_id": event_id, "event_type": event_type, "handled": handled})
     return Received(event_id, event_type, duplicate=False)
+
+
+def _handle(message: outbox.Message) -> None:
+    """The work of one accepted event: its handler, with only what is trusted of the event (its id,
+    its type, the id of the object it names). An object our key cannot read is permanent: logged,
+    counted, done."""
+    p = message.payload
+    event = {"id": p["event_id"], "type": p["event_type"], "data": {"object": {"id": p.get("object_id")}}}
+    try:
+        HANDLERS[str(p["event_type"])](event)
+    except StripeObjectMissing:
+        logger.warning("stripe event about an object we cannot read", extra={
+            "event_id": p["event_id"], "event_type": p["event_type"], "object_id": p.get("object_id")})
+        metrics.add_metric(name="StripeEventsUnresolved", unit=MetricUnit.Count, value=1)
+
+
+STRIPE_EVENT = "payments.stripe_event"
+outbox.register_sender(STRIPE_EVENT, _handle, max_attempts=80)  # capped backoff of 1 h: about three days
 
 
 def _created(event: Any) -> datetime:
