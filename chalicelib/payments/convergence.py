@@ -101,7 +101,9 @@ def converge(intent_id: str, *, transfers: bool = False, settle: bool = True) ->
         for movement, why in p.refused:
             report("a Stripe movement the books cannot take", subject_id=subject, reference=movement.reference,
                    kind=movement.kind, amount=movement.amount, why=why)
-        dispute = domain.dispute_state(facts)
+        recorded = (m.dispute_id, m.dispute_status or "open", m.dispute_reason or "general") \
+            if m is not None and m.dispute_id else None
+        dispute = domain.merge_dispute(recorded, domain.dispute_state(facts))
         view = view_of(facts, p.after, dispute)
 
         def build(tx: Any, e: Expected = expected, money: MoneyItem | None = m, pl: domain.Plan = p,

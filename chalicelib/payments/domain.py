@@ -301,6 +301,17 @@ def dispute_state(facts: PaymentFacts) -> tuple[str, str, str] | None:
     return d.dispute_id, d.outcome or "open", d.reason
 
 
+def merge_dispute(recorded: tuple[str, str, str] | None,
+                  seen: tuple[str, str, str] | None) -> tuple[str, str, str] | None:
+    """The dispute to keep: what this read of Stripe says, except that an older read never undoes a
+    newer one (no dispute after one was recorded, or `open` after its outcome)."""
+    if seen is None:
+        return recorded
+    if recorded is not None and recorded[0] == seen[0] and recorded[1] in ("won", "lost"):
+        return recorded
+    return seen
+
+
 def money_status(b: Balance, dispute: str | None) -> str | None:
     """What a charged payment's money amounts to now (None: nothing charged)."""
     if not b.charged:

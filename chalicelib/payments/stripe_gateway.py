@@ -114,10 +114,6 @@ def create_payment_intent(
     return _intent(created)
 
 
-def retrieve_payment_intent(intent_id: str) -> Intent:
-    return _intent(_call("payment_intents.retrieve", _client().v1.payment_intents.retrieve, intent_id))
-
-
 def capture(intent_id: str, key: str) -> Intent:
     return _intent(_call("payment_intents.capture", _client().v1.payment_intents.capture, intent_id,
                          options={"idempotency_key": key}))

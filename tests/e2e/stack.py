@@ -146,3 +146,25 @@ class Stack:
         assert response.status_code == 201, response.text
         body = response.json()
         return body["token"], body["user_id"]
+
+
+class Person:
+    """A user of the running stack whose token is minted again for each call (tests move the clock
+    by days, past any token's lifetime)."""
+
+    LIFETIME = 30 * 24 * 3600
+
+    def __init__(self, stack: Stack, roles: tuple[str, ...] = ("player",)) -> None:
+        self.stack, self.roles = stack, list(roles)
+        _, self.user_id = stack.token(roles=self.roles, ttl_seconds=self.LIFETIME)
+
+    def headers(self) -> dict[str, str]:
+        token, _ = self.stack.token(user_id=self.user_id, roles=self.roles, ttl_seconds=self.LIFETIME)
+        return {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        return self.stack.request(method, path, headers={**self.headers(), **(headers or {})}, **kwargs)
+
+    def booking(self, booking_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.call("GET", f"/v1/bookings/{booking_id}").json()
+        return found

@@ -13,10 +13,9 @@ import pytest
 import requests
 import stripe
 
-from tests.e2e.stack import Stack, wait_for
+from tests.e2e.stack import Person, Stack, wait_for
 
 SECRET_KEY = "sk_test_sesh_local"
-DAY = 24 * 3600
 LISTING = {
     "title": "Blades in the Dark: a heist one-shot", "category": "one_shot", "max_seats": 4, "min_players": 1,
     "price": {"amount": 2000, "currency": "usd"}, "cancellation_policy": {"preset": "flexible"},
@@ -27,21 +26,6 @@ LISTING = {
 @pytest.fixture(scope="module")
 def stripe_client(stack: Stack) -> stripe.StripeClient:
     return stripe.StripeClient(SECRET_KEY, base_addresses={"api": stack.info["stripe"].split()[0]})
-
-
-class Person:
-    """A user whose token is minted again for each call (the tests move the clock by hours)."""
-
-    def __init__(self, stack: Stack, roles: tuple[str, ...] = ("player",)) -> None:
-        self.stack, self.roles = stack, list(roles)
-        _, self.user_id = stack.token(roles=self.roles, ttl_seconds=30 * DAY)
-
-    def headers(self) -> dict[str, str]:
-        token, _ = self.stack.token(user_id=self.user_id, roles=self.roles, ttl_seconds=30 * DAY)
-        return {"Authorization": f"Bearer {token}"}
-
-    def call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        return self.stack.request(method, path, headers={**self.headers(), **(headers or {})}, **kwargs)
 
 
 def _now(stack: Stack) -> datetime:

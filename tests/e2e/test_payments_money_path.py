@@ -6,31 +6,19 @@ refund reverses part of it; the ledger, the earnings and the receipt agree."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 import requests
 import stripe
 
-from tests.e2e.stack import Stack, wait_for
+from tests.e2e.stack import Person, Stack, wait_for
 
 SECRET_KEY = "sk_test_sesh_local"
-DAY = 24 * 3600
 LISTING = {
     "title": "Paranoia: a payday one-shot", "category": "one_shot", "max_seats": 4, "min_players": 1,
     "price": {"amount": 2500, "currency": "usd"}, "regional_prices": [{"amount": 2300, "currency": "eur"}],
     "cancellation_policy": {"preset": "flexible"}, "timezone": "UTC", "duration_minutes": 120,
 }
-
-
-class Person:
-    def __init__(self, stack: Stack, roles: tuple[str, ...] = ("player",)) -> None:
-        self.stack, self.roles = stack, list(roles)
-        _, self.user_id = stack.token(roles=self.roles, ttl_seconds=30 * DAY)
-
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        token, _ = self.stack.token(user_id=self.user_id, roles=self.roles, ttl_seconds=30 * DAY)
-        return self.stack.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
 
 @pytest.fixture(scope="module")

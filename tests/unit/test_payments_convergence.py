@@ -201,3 +201,13 @@ def test_a_plan_records_at_most_its_limit_and_says_how_many_are_left() -> None:
     known = {r.movement.reference for r in first.recorded}
     second = d.plan(first.after, known, facts, RULE, limit=12)
     assert len(second.recorded) == 9 and second.pending == 0 and second.after.refunded == 200
+
+
+def test_an_older_read_of_stripe_never_undoes_a_dispute_already_recorded() -> None:
+    opened, won = ("dp_1", "open", "fraudulent"), ("dp_1", "won", "fraudulent")
+    assert d.merge_dispute(None, None) is None
+    assert d.merge_dispute(None, opened) == opened
+    assert d.merge_dispute(opened, won) == won  # the outcome arrives
+    assert d.merge_dispute(won, opened) == won  # a read from before the outcome
+    assert d.merge_dispute(won, None) == won  # a read from before the dispute
+    assert d.merge_dispute(won, ("dp_2", "open", "general")) == ("dp_2", "open", "general")  # a new dispute
