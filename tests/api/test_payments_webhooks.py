@@ -279,6 +279,67 @@ def test_any_interleaving_of_stripe_and_its_deliveries_ends_in_the_same_books(
     }
 
 
+# Every handled type, with Stripe's own object of that type
+
+
+def _refunded_500(api: Any, token_for: Any) -> tuple[Scenario, dict[str, str]]:
+    p = paid(api, token_for)
+    refund = client().v1.refunds.create({"payment_intent": p.intent_id, "amount": 500})
+    return Scenario(p, []), {"payment_intent": p.intent_id, "charge": p.charge_id, "refund": refund.id}
+
+
+def _disputed(api: Any, token_for: Any) -> tuple[Scenario, dict[str, str]]:
+    p = paid(api, token_for)
+    return Scenario(p, []), {"dispute": dev_post("/_config/disputes", payment_intent=p.intent_id)["id"]}
+
+
+def _reversed_in_the_dashboard(api: Any, token_for: Any) -> tuple[Scenario, dict[str, str]]:
+    p = paid(api, token_for, deliver_success=True)
+    run_timers(END + timedelta(seconds=30))
+    clock.freeze(PAYOUT_AT + timedelta(seconds=30))
+    payouts.settle(p.booking_id)
+    (transfer,) = client().v1.transfers.list({"transfer_group": p.booking_id}).data
+    client().v1.transfers.reversals.create(transfer.id, {"amount": 100})
+    return Scenario(p, []), {"transfer": transfer.id}
+
+
+REFUNDED_500 = {"lines": [("charge", 3000), ("platform_fee", 330), ("refund", 500)],
+                "booking": {"state": "confirmed", "payment_status": "partially_refunded", "amount_refunded": 500,
+                            "disputed": False}}
+DISPUTED = {"lines": [("charge", 3000), ("dispute_debit", 3000), ("platform_fee", 330), ("platform_fee_refund", 330)],
+            "booking": {"state": "confirmed", "payment_status": "disputed", "amount_refunded": 0, "disputed": True}}
+# the host was owed the 100 the dashboard took back: it is transferred again
+PAID_OUT_AGAIN = {"lines": [("charge", 3000), ("platform_fee", 330), ("transfer", 100), ("transfer", 2670),
+                            ("transfer_reversal", 100)],
+                  "booking": {"state": "completed", "payment_status": "paid", "amount_refunded": 0, "disputed": False}}
+BY_TYPE = {
+    "payment_intent": (_refunded_500, REFUNDED_500), "charge": (_refunded_500, REFUNDED_500),
+    "refund": (_refunded_500, REFUNDED_500), "dispute": (_disputed, DISPUTED),
+    "transfer": (_reversed_in_the_dashboard, PAID_OUT_AGAIN),
+}
+
+
+def _object_kind(event_type: str) -> str:
+    if event_type.startswith(("refund.", "charge.refund.")):
+        return "refund"
+    return kind_of(event_type)
+
+
+@pytest.mark.parametrize("event_type", sorted(t for t in webhooks.HANDLERS if t != "account.updated"))
+def test_every_handled_type_with_stripes_own_object_converges_the_payment(
+    api: Any, token_for: Any, event_type: str
+) -> None:
+    """Whichever type arrives first, with Stripe's example object of that type naming one of ours,
+    the payment converges: everything Stripe has is recorded."""
+    kind = _object_kind(event_type)
+    build, expected = BY_TYPE[kind]
+    s, ids = build(api, token_for)
+    answer = deliver(api, event_type, stripe_shaped(kind, ids[kind]))
+    assert answer.status == 200, answer.body
+    found = books(api, token_for, s)
+    assert {"lines": found["lines"], "booking": found["booking"]} == expected
+
+
 # The body is never trusted
 
 
