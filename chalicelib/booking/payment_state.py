@@ -16,7 +16,7 @@ from __future__ import annotations
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.booking import domain, effects, store
+from chalicelib.booking import domain, effects, lifecycle, store
 from chalicelib.booking.models import BookingItem
 from chalicelib.catalog import seats
 from chalicelib.core import timers
@@ -46,8 +46,6 @@ class Bookings:
         if step.event == domain.PAYMENT_SUCCEEDED:
             _confirm(tx, b, fields)
         elif step.event == domain.PAYMENT_CANCELED:
-            from chalicelib.booking import lifecycle
-
             lifecycle.close(tx, b, domain.PAYMENT_CANCELED, "booking.expired", *fields, reason="payment_canceled",
                             release=False)
         else:

@@ -121,11 +121,12 @@ def converge(intent_id: str, *, transfers: bool = False, settle: bool = True) ->
             continue
         m = ledger.find(subject) if acted else m
         changed = changed or acted
-        if p.pending:
-            continue  # more movements than one transaction takes: the next round records the rest
-        break
+        if not p.pending:
+            break
+        # more movements than one transaction takes: the next round records the rest
     else:
-        raise Conflict("The payment changed too often meanwhile; try again.", code="busy")
+        if not changed:
+            raise Conflict("The payment changed too often meanwhile; try again.", code="busy")
     if settle and m is not None:
         from chalicelib.payments import payouts
 
