@@ -11,11 +11,11 @@ from chalicelib.core.auth import Principal
 
 def enable_payouts(principal: Principal) -> str:
     """Onboard the host (idempotent); returns the connected account's id."""
-    from chalicelib.payments import accounts
+    from chalicelib.payments import payout_accounts
 
-    account, url = accounts.start_onboarding(principal)
+    account, url = payout_accounts.start_onboarding(principal)
     if not account.payouts_enabled:
         with urllib.request.urlopen(url, timeout=10) as page:  # the emulator's onboarding page
             page.read()
-        accounts.refresh(account.account_id)
+        payout_accounts.refresh(account.account_id)
     return account.account_id

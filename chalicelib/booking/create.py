@@ -16,9 +16,11 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.accounts import service as accounts
 from chalicelib.booking import domain, effects, jobs, schemas, store
 from chalicelib.booking.models import (
+    BOOKING_SK,
     BookingItem,
     PlayerGuardItem,
     WaitlistEntryItem,
+    booking_pk,
     guard_key,
     player_bookings_pk,
     roster_pk,
@@ -140,8 +142,8 @@ def new_booking(session: SessionForBooking, player_id: str, terms: Terms, note: 
     booking_id = ids.new_id("bkg")
     now = clock.now()
     item = BookingItem(
-        f"BOOKING#{booking_id}",
-        "BOOKING",
+        booking_pk(booking_id),
+        BOOKING_SK,
         booking_id=booking_id,
         session_id=session.session_id,
         listing_id=session.listing_id,

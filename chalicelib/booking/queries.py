@@ -12,7 +12,6 @@ from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import NotFound
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.payments import service as payments
-from chalicelib.payments.schemas import ReceiptOut
 
 
 def get_booking(principal: Principal, booking_id: str) -> schemas.BookingOut:
@@ -85,7 +84,7 @@ def booking_facts(booking_id: str) -> BookingFacts | None:
     )
 
 
-def receipt(principal: Principal, booking_id: str) -> ReceiptOut:
+def receipt(principal: Principal, booking_id: str) -> payments.ReceiptOut:
     """The booking's receipt, for its player, its host or an admin: the booking (one GetItem), then
     its money and ledger from payments (one Query)."""
     b = store.visible_booking(principal, booking_id)

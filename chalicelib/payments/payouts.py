@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core import clock, timers
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import get_settings
-from chalicelib.payments import accounts, domain, ledger, stripe_gateway
+from chalicelib.payments import domain, ledger, payout_accounts, stripe_gateway
 from chalicelib.payments.exceptions import PayoutBlocked
 from chalicelib.payments.models import MoneyItem, host_money_pk
 
@@ -69,7 +69,7 @@ def settle(booking_id: str, m: MoneyItem | None = None) -> int:
         move = _move(m)
         transfers = seen.facts.transfers or ()
         if move > 0:
-            account = accounts.find(m.host_id)
+            account = payout_accounts.find(m.host_id)
             if account is None or not account.payouts_enabled:
                 raise PayoutBlocked(f"payouts of host {m.host_id} are not enabled")
             stripe_gateway.create_transfer(

@@ -7,7 +7,7 @@ from chalicelib.core.auth import Principal
 from chalicelib.core.money import Money
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.core.table import BaseItem
-from chalicelib.payments import accounts, domain, schemas
+from chalicelib.payments import domain, payout_accounts, schemas
 from chalicelib.payments.ledger import balance_of
 from chalicelib.payments.models import (
     LedgerItem,
@@ -20,7 +20,7 @@ from chalicelib.payments.models import (
 
 
 def payout_status(principal: Principal) -> schemas.PayoutStatusOut:
-    account = accounts.find(principal.user_id, consistent=False)
+    account = payout_accounts.find(principal.user_id, consistent=False)
     if account is None:
         return schemas.PayoutStatusOut(onboarded=False, account_id=None, details_submitted=False,
                                        payouts_enabled=False, requirements_due=[])

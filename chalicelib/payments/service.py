@@ -20,11 +20,12 @@ from chalicelib.core.money import Money
 from chalicelib.payments import schemas, stripe_gateway
 from chalicelib.payments.models import STRIPE_CUSTOMER_SK, StripeCustomerItem, customer_pk
 from chalicelib.payments.payables import Expected, Owner, PaymentView
+from chalicelib.payments.schemas import ReceiptOut
 
 __all__ = [
-    "Charge", "Expected", "Owner", "PaymentView", "admin_refund", "capture", "charge_for_booking", "converge",
-    "customer_for", "receipt", "request_refund", "request_release", "require_payouts_enabled", "schedule_payout",
-    "start_onboarding",
+    "Charge", "Expected", "Owner", "PaymentView", "ReceiptOut", "admin_refund", "capture", "charge_for_booking",
+    "converge", "customer_for", "receipt", "request_refund", "request_release", "require_payouts_enabled",
+    "schedule_payout", "start_onboarding",
 ]
 
 
@@ -106,16 +107,16 @@ def request_release(tx: TransactWrite, *, subject_id: str, payment_intent_id: st
 
 def require_payouts_enabled(host_id: str, amount: int) -> None:
     """409 `payouts_disabled` when a paid listing or booking belongs to a host who cannot be paid."""
-    from chalicelib.payments import accounts
+    from chalicelib.payments import payout_accounts
 
-    accounts.require_payouts_enabled(host_id, amount)
+    payout_accounts.require_payouts_enabled(host_id, amount)
 
 
 def start_onboarding(principal: Principal) -> schemas.OnboardingOut:
-    from chalicelib.payments import accounts, queries
+    from chalicelib.payments import payout_accounts, queries
 
     require_role(principal, "host")
-    _, url = accounts.start_onboarding(principal)
+    _, url = payout_accounts.start_onboarding(principal)
     return schemas.OnboardingOut(url=url, status=queries.payout_status(principal))
 
 
@@ -148,7 +149,7 @@ def schedule_payout(tx: TransactWrite, *, booking_id: str, ends_at: datetime) ->
     payouts.schedule(tx, booking_id=booking_id, ends_at=ends_at)
 
 
-def receipt(booking_id: str, currency: str) -> schemas.ReceiptOut:
+def receipt(booking_id: str, currency: str) -> ReceiptOut:
     """The booking's money and its ledger lines (for its booking's receipt route)."""
     from chalicelib.payments import queries
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.observability import logger
-from chalicelib.payments import accounts, convergence, ledger, payouts, stripe_gateway
+from chalicelib.payments import convergence, ledger, payout_accounts, payouts, stripe_gateway
 from chalicelib.payments.facts import ref
 
 
@@ -61,8 +61,8 @@ def on_account_updated(event: Any) -> None:
     account_id = object_id(event)
     if not account_id:
         return
-    host_id = accounts.refresh(account_id)
-    if host_id and accounts.payouts_enabled(host_id):
+    host_id = payout_accounts.refresh(account_id)
+    if host_id and payout_accounts.payouts_enabled(host_id):
         for booking_id in payouts.due_and_unpaid(host_id):  # payouts that waited for the host
             payouts.settle_quietly(booking_id)
 
