@@ -66,12 +66,14 @@ def api(aws: None) -> Iterator[Api]:
 
 @pytest.fixture(scope="session")
 def token_for() -> Any:
-    """`token_for("usr_...", roles=("player", "host"))` → a valid bearer token for that user."""
+    """`token_for("usr_...", roles=("player", "host"))` → a valid bearer token for that user (valid for
+    120 days of the clock unless `ttl_seconds` says otherwise)."""
     from chalicelib.core import clock, ids
 
     def mint(user_id: str | None = None, **kwargs: Any) -> str:
         subject = user_id or ids.new_id("usr")
         kwargs.setdefault("email", f"{subject.lower()}@example.test")
+        kwargs.setdefault("ttl_seconds", 120 * 86400)  # outlives the weeks tests move the clock by
         return TEST_ISSUER.mint(subject, now=clock.now(), **kwargs)
 
     return mint
@@ -89,3 +91,15 @@ STRIPE_WEBHOOK_SECRET = stripe_support.WEBHOOK_SECRET
 def stripe_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with stripe_support.running(STRIPE_PORT, tmp_path_factory.mktemp("stripe")) as base:
         yield base
+
+
+@pytest.fixture
+def frozen_clock() -> Any:
+    """The clock stopped at `catalog_helpers.NOW` (a winter Saturday) for the test; the backend's
+    teardown sets it going again. Files whose tests count in dates use it for every test:
+    `pytestmark = pytest.mark.usefixtures("frozen_clock")`."""
+    from chalicelib.core import clock
+    from tests.api.catalog_helpers import NOW
+
+    clock.freeze(NOW)
+    return NOW

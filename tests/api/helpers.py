@@ -1,7 +1,8 @@
-"""Assertions shared by the API tests."""
+"""Assertions and steps shared by the API tests."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 
@@ -16,3 +17,12 @@ def assert_problem(response: Any, status: int, code: str | None = None) -> dict[
     if code:
         assert problem["code"] == code, problem
     return problem
+
+
+def run_timers_at(moment: datetime) -> None:
+    """Move the clock to `moment` and run the sweep there, as the schedule would (what fell due in the
+    last half hour; items one at a time: moto is not thread-safe)."""
+    from chalicelib.core import clock, sweep
+
+    clock.freeze(moment)
+    sweep.run(lookback_minutes=30, workers=1)

@@ -6,17 +6,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.core import clock, sweep
 from tests.api.booking_helpers import FREE, book, listing_with_sessions, player
 from tests.api.catalog_helpers import NOW
+from tests.api.helpers import run_timers_at
 
 START = NOW.replace(month=2, day=1, hour=18)  # the helpers' first session: 19:00 in Berlin, 3 hours
 END = START + timedelta(hours=3)
-
-
-def run_timers_at(moment: Any) -> None:
-    clock.freeze(moment)
-    sweep.run(lookback_minutes=30)
 
 
 @dataclass
@@ -42,8 +37,3 @@ def completed_bookings(api: Any, token_for: Any, players: int = 1, **overrides: 
     for (token, _), booking_id in zip(who, bookings, strict=True):
         assert api.get(f"/v1/bookings/{booking_id}", token=token).json["state"] == "completed"
     return Completed(setup.host_token, setup.host_id, setup.listing["id"], setup.session_id, who, bookings)
-
-
-def long_tokens(token_for: Any) -> Any:
-    """Tokens that outlive the weeks these tests move the clock by."""
-    return lambda user_id=None, **kw: token_for(user_id, **{"ttl_seconds": 120 * 86400, **kw})

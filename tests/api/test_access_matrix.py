@@ -26,7 +26,7 @@ from chalicelib.core.settings import get_settings
 from tests.api.booking_helpers import FREE, book, deliver, pay, player, stripe_client
 from tests.api.catalog_helpers import LISTING, NOW, add_sessions, create_listing, make_host, publish
 from tests.api.notification_helpers import push_platforms
-from tests.api.review_helpers import completed_bookings, long_tokens
+from tests.api.review_helpers import completed_bookings
 
 ANON, STRANGER, OWNER, OTHER_HOST, ADMIN = "anonymous", "stranger", "owner", "other_host", "admin"
 CALLERS = (ANON, STRANGER, OTHER_HOST, ADMIN, OWNER)  # the owner last: their call may change the world
@@ -317,7 +317,7 @@ def _wrong_answers(api: Any, world: World, row: Row) -> list[tuple[str, int, byt
 
 def _build(api: Any, token_for: Any, needs: frozenset[str], reviewed: bool) -> World:
     clock.freeze(NOW)
-    return _reviewed_world(api, long_tokens(token_for)) if reviewed else _world(api, token_for, needs)
+    return _reviewed_world(api, token_for) if reviewed else _world(api, token_for, needs)
 
 
 # A world costs dozens of requests. Rows that read (GET, but for the unsubscribe link, which acts)

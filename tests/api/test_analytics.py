@@ -15,23 +15,15 @@ from hypothesis import strategies as st
 
 from chalicelib.analytics import domain
 from chalicelib.analytics import service as analytics
-from chalicelib.core import clock, events, ids, outbox
-from tests.api.catalog_helpers import NOW, make_host
+from chalicelib.core import events, ids, outbox
+from tests.api.catalog_helpers import make_host
 from tests.api.helpers import assert_problem
-from tests.api.review_helpers import completed_bookings, long_tokens
+from tests.api.review_helpers import completed_bookings
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 DST_DAY = datetime(2026, 3, 29, tzinfo=UTC)  # Europe: clocks go forward at 01:00 UTC; US changed on March 8
 KINDS = [*domain.COUNTED_KINDS, "payout.sent"]
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    return long_tokens(token_for)
 
 
 happening = st.builds(

@@ -11,10 +11,7 @@ from tests.api.booking_helpers import FREE, book, deliver, listing_with_sessions
 from tests.api.catalog_helpers import NOW
 from tests.api.helpers import assert_problem
 
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _seats(session_id: str) -> tuple[int, int, int, int]:

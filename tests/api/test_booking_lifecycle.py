@@ -10,28 +10,14 @@ import pytest
 import stripe as stripe_module
 
 from chalicelib.catalog import seats
-from chalicelib.core import clock, events, outbox, sweep
+from chalicelib.core import clock, events, outbox
 from tests.api.booking_helpers import FREE, book, deliver, listing_with_sessions, pay, player, stripe_client
 from tests.api.catalog_helpers import NOW
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, run_timers_at
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 START = NOW.replace(month=2, day=1, hour=18)  # 19:00 in Berlin
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    """Tokens that outlive the weeks these tests move the clock by."""
-    return lambda user_id=None, **kw: token_for(user_id, **{"ttl_seconds": 120 * 86400, **kw})
-
-
-def _run_timers_at(moment: Any) -> None:
-    clock.freeze(moment)
-    sweep.run(lookback_minutes=30, workers=1)  # moto is not thread-safe: due items one at a time
 
 
 def _paid_booking(api: Any, token_for: Any, stripe_emulator: str, **overrides: Any) -> tuple[Any, str, dict[str, Any]]:
@@ -78,12 +64,12 @@ def test_hold_expiry_frees_the_seat_and_a_late_payment_is_refunded(
     setup = listing_with_sessions(api, token_for)
     token, _ = player(api, token_for)
     booking = book(api, token, setup.session_id).json
-    _run_timers_at(NOW + timedelta(minutes=14))
+    run_timers_at(NOW + timedelta(minutes=14))
     assert api.get(f"/v1/bookings/{booking['id']}", token=token).json["state"] == "pending_payment"
     # The player paid at the last moment; Stripe's webhook is slower than the hold.
     client = stripe_client(stripe_emulator)
     pay(client, booking["payment"]["payment_intent_id"])
-    _run_timers_at(NOW + timedelta(minutes=16))
+    run_timers_at(NOW + timedelta(minutes=16))
     expired = api.get(f"/v1/bookings/{booking['id']}", token=token).json
     assert expired["state"] == "expired"
     assert seats.seats_of(setup.session_id) == (5, 0, 0, 0)
@@ -166,7 +152,7 @@ def test_decline_and_request_expiry_release_seats(api: Any, token_for: Any) -> N
     assert seats.seats_of(setup.session_id) == (5, 0, 2, 2)
     declined = api.post(f"/v1/bookings/{first['id']}/decline", token=setup.host_token)
     assert declined.status == 200 and declined.json["state"] == "declined"
-    _run_timers_at(NOW + timedelta(hours=48, minutes=1))
+    run_timers_at(NOW + timedelta(hours=48, minutes=1))
     assert api.get(f"/v1/bookings/{second['id']}", token=setup.host_token).json["state"] == "expired"
     assert seats.seats_of(setup.session_id) == (5, 0, 0, 0)
 
@@ -175,7 +161,7 @@ def test_minimum_players_not_reached_cancels_with_full_refunds(
     api: Any, token_for: Any, stripe_emulator: str
 ) -> None:
     setup, token, booking = _paid_booking(api, token_for, stripe_emulator)  # min_players 3, 2 seats booked
-    _run_timers_at(START - timedelta(hours=24) + timedelta(seconds=30))
+    run_timers_at(START - timedelta(hours=24) + timedelta(seconds=30))
     after = api.get(f"/v1/bookings/{booking['id']}", token=token).json
     assert after["state"] == "cancelled" and after["amount_refunded"] == 3000
     assert api.get(f"/v1/sessions/{setup.session_id}").json["state"] == "cancelled"
@@ -189,9 +175,9 @@ def test_enough_players_complete_after_the_end_and_the_host_marks_no_shows(api: 
     mine = book(api, token, setup.session_id).json
     other = book(api, token_for(), setup.session_id).json
     assert_problem(api.post(f"/v1/bookings/{mine['id']}/no-show", token=setup.host_token), 409, "session_not_started")
-    _run_timers_at(START - timedelta(hours=24) + timedelta(seconds=30))
+    run_timers_at(START - timedelta(hours=24) + timedelta(seconds=30))
     assert api.get(f"/v1/bookings/{mine['id']}", token=token).json["state"] == "confirmed"
-    _run_timers_at(START + timedelta(hours=3, seconds=30))
+    run_timers_at(START + timedelta(hours=3, seconds=30))
     assert api.get(f"/v1/bookings/{mine['id']}", token=token).json["state"] == "completed"
     marked = api.post(f"/v1/bookings/{other['id']}/no-show", token=setup.host_token)
     assert marked.status == 200 and marked.json["state"] == "no_show"
@@ -260,5 +246,5 @@ def test_session_cancelled_and_rescheduled_by_the_host(api: Any, token_for: Any,
 
 def test_a_session_nobody_booked_is_cancelled_at_the_cut_off_once_scheduled(api: Any, token_for: Any) -> None:
     setup = listing_with_sessions(api, token_for)  # creating it scheduled its minimum-players check
-    _run_timers_at(START - timedelta(hours=24) + timedelta(seconds=30))
+    run_timers_at(START - timedelta(hours=24) + timedelta(seconds=30))
     assert api.get(f"/v1/sessions/{setup.session_id}").json["state"] == "cancelled"

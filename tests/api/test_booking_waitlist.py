@@ -13,15 +13,7 @@ from tests.api.booking_helpers import FREE, book, listing_with_sessions, player
 from tests.api.catalog_helpers import NOW
 from tests.api.helpers import assert_problem
 
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    return lambda user_id=None, **kw: token_for(user_id, **{"ttl_seconds": 30 * 86400, **kw})
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _full_session(api: Any, token_for: Any) -> tuple[Any, str, str]:

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.catalog_helpers import NOW, add_sessions, create_listing, make_host, publish
+from tests.api.catalog_helpers import add_sessions, create_listing, make_host, publish
 from tests.api.helpers import assert_problem
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 SHORT = {"title": "Spooky manor", "tags": ["horror"], "languages": ["en"], "content_warnings": []}
-
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    from chalicelib.core import clock
-
-    clock.freeze(NOW)
 
 
 @pytest.fixture

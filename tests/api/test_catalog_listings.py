@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.catalog_helpers import LISTING, NOW, create_listing, make_host, publish
+from tests.api.catalog_helpers import LISTING, create_listing, make_host, publish
 from tests.api.helpers import assert_problem
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    from chalicelib.core import clock
-
-    clock.freeze(NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def test_taxonomy_covers_both_verticals(api):

@@ -6,15 +6,10 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests.api.catalog_helpers import LISTING, NOW, add_sessions, create_listing, make_host, publish, published_listing
+from tests.api.catalog_helpers import LISTING, add_sessions, create_listing, make_host, publish, published_listing
 from tests.api.helpers import assert_problem
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    from chalicelib.core import clock
-
-    clock.freeze(NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def test_favorites(api, token_for):

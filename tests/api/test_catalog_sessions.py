@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.catalog_helpers import NOW, add_sessions, create_listing, make_host, published_listing
+from tests.api.catalog_helpers import add_sessions, create_listing, make_host, published_listing
 from tests.api.helpers import assert_problem
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    from chalicelib.core import clock
-
-    clock.freeze(NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _sessions_path(listing):

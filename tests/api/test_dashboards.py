@@ -6,21 +6,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core import clock
 from tests.api.booking_helpers import FREE, book, listing_with_sessions, player
-from tests.api.catalog_helpers import NOW
 from tests.api.helpers import assert_problem
-from tests.api.review_helpers import completed_bookings, long_tokens
+from tests.api.review_helpers import completed_bookings
 
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    return long_tokens(token_for)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def test_player_dashboard(api: Any, token_for: Any, stripe_emulator: str) -> None:

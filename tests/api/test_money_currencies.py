@@ -9,22 +9,18 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.core import clock
 from tests.api.booking_helpers import book, deliver, listing_with_sessions, pay, player, stripe_client
-from tests.api.catalog_helpers import LISTING, NOW, create_listing, make_host, publish
+from tests.api.catalog_helpers import LISTING, create_listing, make_host, publish
 from tests.api.helpers import assert_problem
 from tests.api.payments_helpers import client
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 MAX = 99_999_999  # Stripe: one charge has at most eight digits of minor units (all but IDR)
 PRICED = {  # usd 15.00, eur 14.00, gbp 12.00 a seat
     "price": {"amount": 1500, "currency": "usd"},
     "regional_prices": [{"amount": 1400, "currency": "eur"}, {"amount": 1200, "currency": "gbp"}],
 }
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
 
 
 def _player_in(api: Any, token_for: Any, currency: str) -> str:

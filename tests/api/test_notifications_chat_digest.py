@@ -16,10 +16,7 @@ from tests.api.catalog_helpers import NOW
 from tests.api.chat_helpers import User, group, send
 from tests.api.notification_helpers import FlakySes, feed, flaky_ses, sweep_at, user
 
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

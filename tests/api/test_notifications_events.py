@@ -20,15 +20,7 @@ from tests.api.catalog_helpers import NOW
 from tests.api.chat_helpers import frames_of
 from tests.api.notification_helpers import FlakySes, feed, flaky_ses, sweep_at, user
 
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    return lambda user_id=None, **kw: token_for(user_id, **{"ttl_seconds": 120 * 86400, **kw})
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -16,18 +16,10 @@ from tests.api.catalog_helpers import NOW
 from tests.api.helpers import assert_problem
 from tests.api.notification_helpers import feed, sweep_at, user
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 START = datetime(2026, 2, 1, 18, 0, tzinfo=NOW.tzinfo)  # 19:00 in Berlin
 MOVED = datetime(2026, 2, 3, 19, 0, tzinfo=NOW.tzinfo)  # 20:00 in Berlin
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    return lambda user_id=None, **kw: token_for(user_id, **{"ttl_seconds": 120 * 86400, **kw})
 
 
 def _reminders(api: Any, token: str) -> list[str]:

@@ -13,9 +13,10 @@ import pytest
 from chalicelib.core import clock, events, sweep
 from chalicelib.core.table import write_transaction
 from tests.api.booking_helpers import FREE, book, listing_with_sessions
-from tests.api.catalog_helpers import NOW
 from tests.api.helpers import assert_problem
 from tests.api.notification_helpers import FlakySes, feed, flaky_ses, push_platforms, user
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 ROUTES = [
     ("GET", "/v1/me/notifications", None),
@@ -27,11 +28,6 @@ ROUTES = [
     ("GET", "/v1/me/calendar", None),
     ("POST", "/v1/me/calendar/rotate", None),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
 
 
 @pytest.fixture

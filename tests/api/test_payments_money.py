@@ -18,27 +18,14 @@ from hypothesis import strategies as st
 from chalicelib.core import clock, outbox, sweep
 from tests.api.booking_helpers import book, deliver, listing_with_sessions, pay, player, stripe_client
 from tests.api.catalog_helpers import LISTING, NOW, create_listing, make_host
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, run_timers_at
 from tests.api.payments_helpers import client, dev_post, onboard
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 START = NOW.replace(month=2, day=1, hour=18)  # 19:00 in Berlin
 END = START + timedelta(hours=3)
 PAYOUT_AT = END + timedelta(days=2)
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    return lambda user_id=None, **kw: token_for(user_id, **{"ttl_seconds": 120 * 86400, **kw})
-
-
-def _timers_at(moment: Any) -> None:
-    clock.freeze(moment)
-    sweep.run(lookback_minutes=30)
 
 
 def paid_booking(api: Any, token_for: Any, stripe_emulator: str, seats: int = 2) -> tuple[Any, str, dict[str, Any]]:
@@ -131,11 +118,11 @@ def test_a_paid_booking_pays_out_after_the_hold_and_a_late_refund_reverses_part(
     assert earnings == [{"currency": "usd", "pending": 2670, "available": 0, "paid_out": 0}]
 
     # Completed at the end; paid out only after the hold (2 days).
-    _timers_at(END + timedelta(seconds=30))
+    run_timers_at(END + timedelta(seconds=30))
     assert api.get(f"/v1/bookings/{booking_id}", token=token).json["state"] == "completed"
-    _timers_at(PAYOUT_AT - timedelta(minutes=5))
+    run_timers_at(PAYOUT_AT - timedelta(minutes=5))
     assert client().v1.transfers.list({"transfer_group": booking_id}).data == []
-    _timers_at(PAYOUT_AT + timedelta(seconds=30))
+    run_timers_at(PAYOUT_AT + timedelta(seconds=30))
     transfers = client().v1.transfers.list({"transfer_group": booking_id}).data
     assert len(transfers) == 1 and transfers[0].amount == 2670
     intent = client().v1.payment_intents.retrieve(booking["payment"]["payment_intent_id"],
@@ -225,8 +212,8 @@ def test_a_dispute_holds_the_payout_and_a_won_one_releases_it(api: Any, token_fo
     assert deliver(api, "charge.dispute.created", dispute).status == 200
     assert api.get(f"/v1/bookings/{booking_id}", token=token).json["disputed"] is True
     assert "dispute.opened" in kinds(booking_id)
-    _timers_at(END + timedelta(seconds=30))
-    _timers_at(PAYOUT_AT + timedelta(seconds=30))
+    run_timers_at(END + timedelta(seconds=30))
+    run_timers_at(PAYOUT_AT + timedelta(seconds=30))
     assert client().v1.transfers.list({"transfer_group": booking_id}).data == []  # held while open
     r = receipt(api, setup.host_token, booking_id)
     assert r["dispute"] == "open" and r["host_share"]["amount"] == 0
@@ -245,8 +232,8 @@ def test_a_dispute_after_the_payout_reverses_it_and_a_lost_one_keeps_it_reversed
 ) -> None:
     setup, _, booking = paid_booking(api, token_for, stripe_emulator)
     booking_id = booking["id"]
-    _timers_at(END + timedelta(seconds=30))
-    _timers_at(PAYOUT_AT + timedelta(seconds=30))
+    run_timers_at(END + timedelta(seconds=30))
+    run_timers_at(PAYOUT_AT + timedelta(seconds=30))
     dispute = dev_post("/_config/disputes", payment_intent=booking["payment"]["payment_intent_id"])
     assert deliver(api, "charge.dispute.created", dispute).status == 200
     transfer = client().v1.transfers.list({"transfer_group": booking_id}).data[0]
@@ -281,8 +268,8 @@ def test_a_payout_waits_for_disabled_payouts_and_goes_when_they_are_enabled_agai
     setup, _, booking = paid_booking(api, token_for, stripe_emulator)
     account_id = api.get("/v1/me/payouts", token=setup.host_token).json["account_id"]
     deliver(api, "account.updated", dev_post(f"/_config/connect/accounts/{account_id}/onboard", disable="true"))
-    _timers_at(END + timedelta(seconds=30))
-    _timers_at(PAYOUT_AT + timedelta(seconds=30))
+    run_timers_at(END + timedelta(seconds=30))
+    run_timers_at(PAYOUT_AT + timedelta(seconds=30))
     assert client().v1.transfers.list({"transfer_group": booking["id"]}).data == []
     earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
     assert earnings == [{"currency": "usd", "pending": 0, "available": 2670, "paid_out": 0}]
@@ -306,9 +293,9 @@ def test_a_late_cancellation_pays_the_host_what_the_policy_keeps_after_the_hold(
     # The host keeps 3000 - 1500 - 330 (fee) = 1170: pending until the session's end plus the hold.
     earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
     assert earnings == [{"currency": "usd", "pending": 1170, "available": 0, "paid_out": 0}]
-    _timers_at(PAYOUT_AT - timedelta(minutes=5))
+    run_timers_at(PAYOUT_AT - timedelta(minutes=5))
     assert client().v1.transfers.list({"transfer_group": booking_id}).data == []
-    _timers_at(PAYOUT_AT + timedelta(seconds=30))
+    run_timers_at(PAYOUT_AT + timedelta(seconds=30))
     assert [t.amount for t in client().v1.transfers.list({"transfer_group": booking_id}).data] == [1170]
     r = receipt(api, setup.host_token, booking_id)
     assert receipt(api, token, booking_id) == r

@@ -28,28 +28,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.core import clock, sweep
+from chalicelib.core import clock
 from chalicelib.payments import payouts, reconcile, webhooks
 from tests.api.booking_helpers import book, deliver, listing_with_sessions, pay, player, stripe_client
 from tests.api.catalog_helpers import NOW, add_sessions, create_listing, make_host, publish
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, run_timers_at
 from tests.api.payments_helpers import client, dev_post, emulator
 from tests.stripe_support import WEBHOOK_SECRET
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 FIXTURES = json.loads((Path(__file__).parents[1] / "data" / "stripe" / "fixtures3.json").read_text())["resources"]
 START = NOW.replace(month=2, day=1, hour=18)
 END = START + timedelta(hours=3)
 PAYOUT_AT = END + timedelta(days=2)
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    return lambda user_id=None, **kw: token_for(user_id, **{"ttl_seconds": 120 * 86400, **kw})
 
 
 def stripe_shaped(kind: str, object_id: str, **lies: Any) -> dict[str, Any]:
@@ -91,11 +83,6 @@ def paid(api: Any, token_for: Any, *, currency: str = "usd", deliver_success: bo
     return p
 
 
-def run_timers(moment: datetime) -> None:
-    clock.freeze(moment)
-    sweep.run(lookback_minutes=30)
-
-
 @dataclass
 class Scenario:
     paid: Paid
@@ -135,7 +122,7 @@ def payout_then_refund(api: Any, token_for: Any) -> Scenario:
     """Paid and confirmed; completed and paid out (2670) by our timers; then, in the dashboard, 100 of
     the transfer reversed and 1000 refunded to the player."""
     p = paid(api, token_for, deliver_success=True)
-    run_timers(END + timedelta(seconds=30))  # completed: the payout is due after the hold
+    run_timers_at(END + timedelta(seconds=30))  # completed: the payout is due after the hold
     clock.freeze(PAYOUT_AT + timedelta(seconds=30))
     payouts.settle(p.booking_id)  # the payout timer's work (test_payments_money runs it through the sweep)
     (transfer,) = client().v1.transfers.list({"transfer_group": p.booking_id}).data
@@ -295,7 +282,7 @@ def _disputed(api: Any, token_for: Any) -> tuple[Scenario, dict[str, str]]:
 
 def _reversed_in_the_dashboard(api: Any, token_for: Any) -> tuple[Scenario, dict[str, str]]:
     p = paid(api, token_for, deliver_success=True)
-    run_timers(END + timedelta(seconds=30))
+    run_timers_at(END + timedelta(seconds=30))
     clock.freeze(PAYOUT_AT + timedelta(seconds=30))
     payouts.settle(p.booking_id)
     (transfer,) = client().v1.transfers.list({"transfer_group": p.booking_id}).data

@@ -11,22 +11,13 @@ import pytest
 
 from chalicelib.core import clock
 from tests.api.booking_helpers import FREE, book, listing_with_sessions, player
-from tests.api.catalog_helpers import NOW
-from tests.api.helpers import assert_problem
-from tests.api.review_helpers import END, completed_bookings, long_tokens, run_timers_at
+from tests.api.helpers import assert_problem, run_timers_at
+from tests.api.review_helpers import END, completed_bookings
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 GOOD = {"rating": 5, "preparation": 5, "communication": 4, "atmosphere": 5, "value": 4, "text": "Great night!"}
 HOST_SIDE = {"rating": 4, "communication": 5, "text": "Lovely player"}
-
-
-@pytest.fixture(autouse=True)
-def _frozen() -> None:
-    clock.freeze(NOW)
-
-
-@pytest.fixture
-def token_for(token_for: Any) -> Any:
-    return long_tokens(token_for)
 
 
 def _review(api: Any, token: str, booking_id: str, body: dict[str, Any] | None = None) -> Any:
