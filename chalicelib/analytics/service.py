@@ -62,17 +62,17 @@ def _client() -> Any:
 
 
 def _booking(booking_id: str) -> Any:
-    from chalicelib.booking import queries
+    from chalicelib.booking import service as booking
 
-    return queries.booking_facts(booking_id)
+    return booking.booking_facts(booking_id)
 
 
 def _capacity(session_id: str) -> int:
-    from chalicelib.catalog import seats
+    from chalicelib.catalog import service as catalog
 
     try:
-        return seats.session_for_booking(session_id, consistent=False).capacity
-    except seats.NoSuchSession:
+        return catalog.session_for_booking(session_id, consistent=False).capacity
+    except catalog.NoSuchSession:
         return 0
 
 

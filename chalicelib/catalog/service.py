@@ -3,6 +3,9 @@
 A published listing's facets are in the search index (search_index). An edit that changes them
 writes the new entries first, commits the listing (conditional on its version), then deletes the
 entries only the old state had.
+
+The package's face: other packages also read here a session's facts for booking it
+(`session_for_booking`, `SessionForBooking`, `NoSuchSession`) and a host's sessions (`hosted_sessions`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ from chalicelib.catalog.models import (
     listing_pk,
     listing_sessions_pk,
 )
+from chalicelib.catalog.queries import HostedSession as HostedSession
+from chalicelib.catalog.queries import hosted_sessions as hosted_sessions
+from chalicelib.catalog.seats import NoSuchSession as NoSuchSession
+from chalicelib.catalog.seats import SessionForBooking as SessionForBooking
+from chalicelib.catalog.seats import session_for_booking as session_for_booking
 from chalicelib.core import clock, ids, money, storage
 from chalicelib.core.auth import Principal, require_owner, require_role
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed

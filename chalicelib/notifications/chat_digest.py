@@ -71,15 +71,14 @@ def _delay_minutes() -> int:
 
 def send_digest(user_id: str) -> None:
     """The digest timer fired: one notice of what is still unread, then the window closes."""
-    from chalicelib.chat import conversations
-    from chalicelib.chat.schemas import ConversationsQuery
+    from chalicelib.chat import service as chat
     from chalicelib.notifications import service
 
     try:
         marker = ChatDigestItem.get(user_pk(user_id), DIGEST_SK, consistent_read=True)
     except ChatDigestItem.DoesNotExist:
         return  # sent already
-    page = conversations.list_for(user_id, ConversationsQuery(limit=100, archived=False))
+    page = chat.list_for(user_id, chat.ConversationsQuery(limit=100, archived=False))
     unread = [c for c in page.items if c.unread_count and not c.muted]
     if unread:
         names = [c.name for c in unread if c.name][:MAX_CONVERSATIONS_NAMED]
