@@ -32,6 +32,8 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "dispute.opened": (NOTIFY, ANALYTICS),  # (+ dispute_id, reason)
     "dispute.closed": (),  # (+ dispute_id, outcome: won | lost)
     "payouts.status_changed": (),  # host_id, payouts_enabled only
+    # chat (chalicelib/chat/events.py)
+    "chat.members_unreached": ("chalicelib.notifications.chat_digest:on_members_unreached",),  # digest windows
     # reviews (chalicelib/reviews/service.py)
     "review.submitted": (),  # review_id, booking_id, side, host_id, player_id
     "review.published": (),  # review_id, booking_id, side, author_id, subject_id, listing_id, rating

@@ -83,8 +83,6 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
     ("chalicelib.catalog.service", "chalicelib.reviews.service"),
     # a host cancelling a session cancels its bookings by calling booking (needs a catalog event)
     ("chalicelib.catalog.sessions_service", "chalicelib.booking.sessions"),
-    # chat tells notifications of members a message did not reach (needs a chat event)
-    ("chalicelib.chat.messages", "chalicelib.notifications.chat_digest"),
     # dashboards compose private modules of the packages below (their faces do not offer them yet)
     ("chalicelib.dashboards.service", "chalicelib.analytics.schemas"),
     ("chalicelib.dashboards.service", "chalicelib.booking.queries"),
