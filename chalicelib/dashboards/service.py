@@ -1,16 +1,20 @@
-"""The dashboards: each section from its owner's service functions, bounded in size (and in DynamoDB
-calls: see docs/ACCESS_PATTERNS.md). Nothing here reads another package's models."""
+"""The dashboards (the player's, the host's, the admins' platform overview): each section from its
+owner's service functions, bounded in size (and in DynamoDB calls: see docs/ACCESS_PATTERNS.md).
+Nothing here reads another package's models."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.core import clock
-from chalicelib.core.auth import Principal, require_role
+from chalicelib.core.auth import Principal, require_admin, require_role
 from chalicelib.core.settings import get_settings
 from chalicelib.dashboards import schemas
+
+if TYPE_CHECKING:
+    from chalicelib.analytics.service import AdminMetrics
 
 UPCOMING, FAVORITES, SESSIONS_PER_FAVORITE, HOST_SESSIONS, PAST = 10, 5, 3, 10, 20
 
@@ -108,3 +112,14 @@ def host(principal: Principal) -> schemas.HostDashboard:
         recent_reviews=[r.model_dump(mode="json") for r in reviews.recent_about_host(principal.user_id)],
         rating=reputation.rating.model_dump(mode="json"), badges=reputation.badges,
         payout_status=payout_status(principal), last_30_days=last_30.totals.model_dump(mode="json"))
+
+
+def admin(principal: Principal, days: int) -> AdminMetrics:
+    """The platform overview: analytics' counters with reviews' and chat's totals."""
+    from chalicelib.analytics import service as analytics
+    from chalicelib.chat import service as chat
+    from chalicelib.reviews import service as reviews
+
+    require_admin(principal)
+    return analytics.admin_metrics(principal, days, review_stats=reviews.stats(),
+                                   reported_messages=chat.reported_messages())
