@@ -42,6 +42,7 @@ from chalicelib.analytics.models import (
 )
 from chalicelib.analytics.schemas import AdminMetrics as AdminMetrics
 from chalicelib.analytics.schemas import AdminMetricsQuery as AdminMetricsQuery
+from chalicelib.analytics.schemas import AnalyticsQuery as AnalyticsQuery
 from chalicelib.core import clock, conditional, events
 from chalicelib.core.auth import Principal, require_admin, require_role
 from chalicelib.core.exceptions import FieldError, ValidationFailed

@@ -32,15 +32,14 @@ def payout_status(principal: Principal) -> dict[str, Any]:
 
 
 def _bookings(principal: Principal, **query: Any) -> list[Any]:
-    from chalicelib.booking import queries
-    from chalicelib.booking import schemas as booking_schemas
+    from chalicelib.booking import service as booking
 
-    return list(queries.my_bookings(principal, booking_schemas.MyBookingsQuery(**query)).items)
+    return list(booking.my_bookings(principal, booking.MyBookingsQuery(**query)).items)
 
 
 def player(principal: Principal) -> schemas.PlayerDashboard:
-    from chalicelib.booking import waitlist
-    from chalicelib.catalog import me_service, sessions_service
+    from chalicelib.booking import service as booking
+    from chalicelib.catalog import service as catalog
     from chalicelib.chat import service as chat
     from chalicelib.reviews import service as reviews
 
@@ -52,11 +51,11 @@ def player(principal: Principal) -> schemas.PlayerDashboard:
             chat_url=f"/v1/conversations/{chat_id}/messages" if chat_id else None))
     pending = [b.model_dump(mode="json") for b in _bookings(principal, when="upcoming", status="pending_payment",
                                                                limit=UPCOMING)]
-    entries = [e.model_dump(mode="json") for e in waitlist.mine(principal, UPCOMING, None).items
+    entries = [e.model_dump(mode="json") for e in booking.my_waitlist(principal, UPCOMING, None).items
                if e.state in ("waiting", "offered")]
     favorites = []
-    for fav in me_service.favorites(principal, FAVORITES, None).items:
-        sessions = sessions_service.list_for_listing(principal, fav.listing.id, SESSIONS_PER_FAVORITE, None, None)
+    for fav in catalog.favorites(principal, FAVORITES, None).items:
+        sessions = catalog.listing_sessions(principal, fav.listing.id, SESSIONS_PER_FAVORITE, None, None)
         favorites.append({**fav.model_dump(mode="json"),
                           "next_sessions": [s.model_dump(mode="json") for s in sessions.items]})
     past = _bookings(principal, when="past", status="completed", limit=PAST)
@@ -80,19 +79,17 @@ def _parse(wire: str) -> datetime:
 
 
 def host(principal: Principal) -> schemas.HostDashboard:
-    from chalicelib.analytics import schemas as analytics_schemas
     from chalicelib.analytics import service as analytics
-    from chalicelib.booking import queries
-    from chalicelib.catalog import discovery
-    from chalicelib.catalog import search_schemas as search
+    from chalicelib.booking import service as booking
+    from chalicelib.catalog import service as catalog
     from chalicelib.reviews import service as reviews
 
     require_role(principal, "host")
-    found = discovery.search_sessions(search.SearchQuery(host=principal.user_id, limit=HOST_SESSIONS))
+    found = catalog.host_sessions(principal.user_id, HOST_SESSIONS)
     now = clock.now()
     sessions, requests = [], []
     for card in found.items:
-        roster = queries.roster(principal, card.id)
+        roster = booking.roster(principal, card.id)
         zone = ZoneInfo(card.timezone)
         today = _parse(card.starts_at).astimezone(zone).date() == now.astimezone(zone).date()
         active = [b for b in roster.items if b.state in ("confirmed", "pending_payment", "requested")]
@@ -106,7 +103,7 @@ def host(principal: Principal) -> schemas.HostDashboard:
                      for b in roster.items if b.state == "requested"]
     requests.sort(key=lambda r: r.expires_at or "~")
     reputation = reviews.reputation(principal.user_id)
-    last_30 = analytics.host_analytics(principal, analytics_schemas.AnalyticsQuery(granularity="month"))
+    last_30 = analytics.host_analytics(principal, analytics.AnalyticsQuery(granularity="month"))
     return schemas.HostDashboard(
         sessions=sessions, requests=requests,
         recent_reviews=[r.model_dump(mode="json") for r in reviews.recent_about_host(principal.user_id)],
