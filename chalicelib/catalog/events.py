@@ -16,17 +16,15 @@ PER_TRANSACTION = 25  # events per write transaction (a transaction holds at mos
 
 
 @dataclass(frozen=True)
-class SessionScheduled(Published):
-    """A new session was created (its minimum-players check and completion can be scheduled)."""
-
-    KIND = "catalog.session_scheduled"
+class _SessionEvent(Published):
+    """A change of one of a listing's sessions (the subject: a listing's schedule changed)."""
 
     listing_id: str
     session_id: str
 
     @property
     def subject(self) -> str:
-        return self.listing_id  # a listing's schedule changed
+        return self.listing_id
 
     @property
     def dedupe(self) -> str:
@@ -34,18 +32,19 @@ class SessionScheduled(Published):
 
 
 @dataclass(frozen=True)
-class SessionRescheduled(Published):
+class SessionScheduled(_SessionEvent):
+    """A new session was created (its minimum-players check and completion can be scheduled)."""
+
+    KIND = "catalog.session_scheduled"
+
+
+@dataclass(frozen=True)
+class SessionRescheduled(_SessionEvent):
     """The host moved a session to another time (`change_id`: this move, as a session can move back)."""
 
     KIND = "catalog.session_rescheduled"
 
-    listing_id: str
-    session_id: str
     change_id: str
-
-    @property
-    def subject(self) -> str:
-        return self.listing_id  # a listing's schedule changed
 
     @property
     def dedupe(self) -> str:
@@ -53,21 +52,10 @@ class SessionRescheduled(Published):
 
 
 @dataclass(frozen=True)
-class SessionCancelled(Published):
+class SessionCancelled(_SessionEvent):
     """The host cancelled a session (or archived its listing)."""
 
     KIND = "catalog.session_cancelled"
-
-    listing_id: str
-    session_id: str
-
-    @property
-    def subject(self) -> str:
-        return self.listing_id  # a listing's schedule changed
-
-    @property
-    def dedupe(self) -> str:
-        return self.session_id
 
 
 def tell(told: Sequence[Published]) -> None:
