@@ -7,6 +7,7 @@ and must be idempotent (key on `event.event_id`).
 NOTIFY = "chalicelib.notifications.reactions:on_event"  # in-app, email and push notices; calendars, reminders
 ANALYTICS = "chalicelib.analytics.service:on_event"  # per-day counters of hosts and the platform
 REVIEW_WINDOW = "chalicelib.reviews.service:on_booking_finished"  # schedules the review window's end
+FOLLOW_SESSION = "chalicelib.wiring:booking_follows_session"  # bookings follow their session's changes
 
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     # booking (chalicelib/booking/effects.py)
@@ -32,6 +33,12 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "dispute.opened": (NOTIFY, ANALYTICS),  # (+ dispute_id, reason)
     "dispute.closed": (),  # (+ dispute_id, outcome: won | lost)
     "payouts.status_changed": (),  # host_id, payouts_enabled only
+    # catalog (chalicelib/catalog/events.py): subject and listing_id, session_id (+ change_id)
+    "catalog.session_scheduled": (FOLLOW_SESSION,),
+    "catalog.session_rescheduled": (FOLLOW_SESSION,),
+    "catalog.session_cancelled": (FOLLOW_SESSION,),
+    # chat (chalicelib/chat/events.py)
+    "chat.members_unreached": ("chalicelib.notifications.chat_digest:on_members_unreached",),  # digest windows
     # reviews (chalicelib/reviews/service.py)
     "review.submitted": (),  # review_id, booking_id, side, host_id, player_id
     "review.published": (),  # review_id, booking_id, side, author_id, subject_id, listing_id, rating

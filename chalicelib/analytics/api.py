@@ -1,4 +1,4 @@
-"""Routes of analytics: the host's figures (JSON and CSV) and the admin overview."""
+"""Routes of analytics: the host's figures (JSON and CSV). The admin overview is a dashboard's."""
 
 from __future__ import annotations
 
@@ -46,13 +46,3 @@ def host_analytics_csv() -> Response:
                     headers={"Content-Type": "text/csv; charset=utf-8",
                              "Content-Disposition": 'attachment; filename="analytics.csv"'})
 
-
-@bp.route("/v1/admin/metrics", methods=["GET"], doc=RouteDoc(
-    "Platform overview (admins): bookings, revenue, refunds, cancellations, disputes, active hosts, reviews "
-    "and reported content", query=S + "AdminMetricsQuery", response=S + "AdminMetrics", errors=(400, 403, 422),
-    tags=("admin",)))
-def admin_metrics() -> Response:
-    request = bp.current_request
-    principal = authenticate(request)
-    query = http.parse_query(request, schemas.AdminMetricsQuery)
-    return http.json_response(service.admin_metrics(principal, query.days))

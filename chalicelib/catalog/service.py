@@ -3,11 +3,14 @@
 A published listing's facets are in the search index (search_index). An edit that changes them
 writes the new entries first, commits the listing (conditional on its version), then deletes the
 entries only the old state had.
+
+The package's face: other packages also read here a session's facts for booking it
+(`session_for_booking`, `SessionForBooking`, `NoSuchSession`) and a host's sessions (`hosted_sessions`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
@@ -22,6 +25,11 @@ from chalicelib.catalog.models import (
     listing_pk,
     listing_sessions_pk,
 )
+from chalicelib.catalog.queries import HostedSession as HostedSession
+from chalicelib.catalog.queries import hosted_sessions as hosted_sessions
+from chalicelib.catalog.seats import NoSuchSession as NoSuchSession
+from chalicelib.catalog.seats import SessionForBooking as SessionForBooking
+from chalicelib.catalog.seats import session_for_booking as session_for_booking
 from chalicelib.core import clock, ids, money, storage
 from chalicelib.core.auth import Principal, require_owner, require_role
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
@@ -29,6 +37,9 @@ from chalicelib.core.http import check_version, validate
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
 from chalicelib.core.table import touch
+
+if TYPE_CHECKING:
+    from chalicelib.catalog.search_schemas import SessionPage
 
 IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 MAX_UPCOMING_SESSIONS = 500  # per listing: bounds the work of re-indexing it after an edit
@@ -299,3 +310,29 @@ def host_listings(user_id: str, limit: int, cursor: str | None) -> Page:
         raise NotFound("No such user.")
     items, next_cursor = _host_page(user_id, limit, cursor, f"host-listings:{user_id}")
     return Page([views.listing_card(i) for i in items if i.status == domain.PUBLISHED], next_cursor)
+
+
+# The face's reads for a dashboard: loaded on first use (their modules import this one).
+
+
+def host_sessions(host_id: str, limit: int) -> SessionPage:
+    """A host's upcoming sessions, soonest first (the search by host)."""
+    from chalicelib.catalog import discovery
+    from chalicelib.catalog.search_schemas import SearchQuery
+
+    return discovery.search_sessions(SearchQuery(host=host_id, limit=limit))
+
+
+def favorites(principal: Principal, limit: int, cursor: str | None) -> Page:
+    """The caller's favorites that they can still see."""
+    from chalicelib.catalog import me_service
+
+    return me_service.favorites(principal, limit, cursor)
+
+
+def listing_sessions(principal: Principal | None, listing_id: str, limit: int, cursor: str | None,
+                     viewer_tz: str | None) -> Page:
+    """A listing's sessions that have not started, by start."""
+    from chalicelib.catalog import sessions_service
+
+    return sessions_service.list_for_listing(principal, listing_id, limit, cursor, viewer_tz)

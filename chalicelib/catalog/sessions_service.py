@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
@@ -15,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.accounts import service as accounts
 from chalicelib.catalog import domain, recurrence, schedule, schemas, search_index, service, views
+from chalicelib.catalog import events as catalog_events
 from chalicelib.catalog import search_plan as plan
 from chalicelib.catalog import session_schemas as ss
 from chalicelib.catalog.models import (
@@ -80,8 +80,7 @@ def create_sessions(principal: Principal, listing_id: str, body: ss.SessionsIn) 
     except Exception:
         search_index.prune_sessions((facets, placed), (None, []))
         raise
-    for created in sessions:
-        _booking().session_scheduled(created.session_id)
+    catalog_events.tell([catalog_events.SessionScheduled(listing.listing_id, s.session_id) for s in sessions])
     return ss.SessionsCreated(series_id=series_id, items=[views.session_out(s, listing) for s in sessions])
 
 
@@ -229,9 +228,9 @@ def update_session(
         search_index.prune_sessions((facets, after), (facets, before))
         raise
     search_index.prune_sessions((facets, before), (facets, after))
-    for old, new in changes:
-        if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
-            _booking().session_rescheduled(new.session_id)
+    moved = [new for old, new in changes if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at)]
+    catalog_events.tell([catalog_events.SessionRescheduled(listing.listing_id, s.session_id, ids.new_ulid())
+                         for s in moved])
     return ss.SessionsChanged(items=[views.session_out(new, listing) for _, new in changes])
 
 
@@ -283,19 +282,7 @@ def _cancel(listing: ListingItem, sessions: Sequence[SessionItem]) -> None:
         s.state, s.cancelled_at = domain.CANCELLED, now
     facets = service.indexed_facets(listing)
     search_index.prune_sessions((facets, _placed(sessions)), (None, []))
-    for s in sessions:
-        _booking().session_cancelled(s.session_id)
-
-
-def _booking() -> Any:
-    """The booking engine's reactions to a session's changes (bookings follow, refunds, notices).
-
-    Called after the catalog's commit; each reaction is idempotent, so a retry of the route repeats
-    it harmlessly. Imported here: booking imports the catalog's seat operations.
-    """
-    from chalicelib.booking import sessions as booking_sessions
-
-    return booking_sessions
+    catalog_events.tell([catalog_events.SessionCancelled(listing.listing_id, s.session_id) for s in sessions])
 
 
 def cancel_session(principal: Principal, session_id: str, expected_version: int | None) -> ss.SessionOut:

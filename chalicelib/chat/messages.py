@@ -24,6 +24,7 @@ from pynamodb.expressions.operand import Path
 from chalicelib.chat import access as access_mod
 from chalicelib.chat import attachments as attachments_mod
 from chalicelib.chat import domain, fanout, read_state, schemas, search, views
+from chalicelib.chat import events as chat_events
 from chalicelib.chat.access import Access, Loaded
 from chalicelib.chat.models import (
     MESSAGE_PREFIX,
@@ -41,10 +42,11 @@ from chalicelib.chat.models import (
     rate_pk,
 )
 from chalicelib.chat.txn import Transaction, conflicted, failed_on
-from chalicelib.core import clock, ids
+from chalicelib.core import clock, events, ids
 from chalicelib.core.exceptions import Conflict, FieldError, Forbidden, NotFound, RateLimited, ValidationFailed
 from chalicelib.core.observability import logger
 from chalicelib.core.pagination import decode_cursor, encode_cursor
+from chalicelib.core.table import write_transaction
 
 MAX_ATTEMPTS = 20  # a busy conversation: senders racing for the next seq retry, with backoff
 RESEND_GUARD = timedelta(days=7)  # how long a client_msg_id keeps a resend harmless
@@ -212,14 +214,15 @@ def _after_send(access: Access, item: MessageItem, original: MessageItem | None,
 
 
 def _tell_offline(access: Access, item: MessageItem, reached: set[str]) -> None:
-    """Members no device of whom the message reached get it in a batched digest (notifications)."""
+    """Tells who no device of whom the message reached (notifications batch it into a digest): one
+    event per 300 of them, not flushed here — the sweep sends it, off the sender's request."""
     offline = access.member_ids - reached - {item.sender_id}
     if not offline:
         return
-    from chalicelib.notifications import chat_digest
-
     try:
-        chat_digest.note_unreached(access.conversation_id, item.message_id, offline)
+        with write_transaction() as tx:
+            for event in chat_events.members_unreached(access.conversation_id, item.message_id, offline):
+                events.publish_event(tx, event)
     except Exception:  # never fail a send that committed: the digest is a courtesy
         logger.exception("offline members not noted", extra={"conversation_id": access.conversation_id})
 

@@ -22,6 +22,9 @@ All three are safe to call again (at least once delivery from timers and the out
 `member.added` / `member.removed` frames to the members, and cost a few DynamoDB calls each (see
 docs/ACCESS_PATTERNS.md). The REST routes refuse to add, remove or let members leave a session
 chat (409 `roster_managed`): the roster is the only way in or out.
+
+Also read here: a user's conversations (`list_for`, `ConversationsQuery`), for the digest of what
+is unread.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.chat import access as access_mod
 from chalicelib.chat import conversations, domain, fanout, members
 from chalicelib.chat.access import Loaded
+from chalicelib.chat.conversations import list_for as list_for
 from chalicelib.chat.models import STATS_KEY, ChatStatsItem, SessionLinkItem, session_link_pk
+from chalicelib.chat.schemas import ConversationsQuery as ConversationsQuery
 from chalicelib.chat.txn import Transaction, failed_on
 from chalicelib.core import ids
 from chalicelib.core.exceptions import NotFound

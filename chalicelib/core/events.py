@@ -10,6 +10,11 @@ deduplicated by subscriber and event) and sends them: every subscriber is retrie
 subscriber that fails never makes another run twice. Subscribers must still be idempotent: delivery
 is at least once.
 
+A package may describe its events as types instead: a frozen dataclass per kind in its own
+`events.py` (any package may import it), subclassing `Published`, published with `publish_event`.
+The dataclass's fields are the payload, so the wire format, dedupe and subscribers are those of the
+string form; a subscriber reads the payload back with the class's `of(event)`.
+
 Who subscribes to what is written in one place, `chalicelib/subscriptions.py` (kind → handlers as
 "module:function"), so that every process — an API request flushing its outbox, the sweep — knows
 every subscriber whatever it happened to import, and an unknown kind is refused at publish time.
@@ -17,10 +22,11 @@ every subscriber whatever it happened to import, and an unknown kind is refused 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from pynamodb.transactions import TransactWrite
 
@@ -44,6 +50,30 @@ class Event:
     occurred_at: datetime
 
 
+@dataclass(frozen=True)
+class Published:
+    """Base of a typed event: `KIND` is its kind, the fields its payload (JSON values; a tuple comes
+    back as a list, read as a tuple); `subject` and `dedupe` are what `publish` takes."""
+
+    KIND: ClassVar[str]
+
+    @property
+    def subject(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def dedupe(self) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def of(cls, event: Event) -> Self:
+        """The typed event a subscriber received (payload keys the class does not know are left out)."""
+        if event.kind != cls.KIND:
+            raise ValueError(f"{event.kind!r} is not {cls.KIND!r}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in event.payload.items() if k in names})
+
+
 def subscriptions() -> Mapping[str, tuple[str, ...]]:
     table: Mapping[str, tuple[str, ...]] = resolve(SUBSCRIPTIONS)
     if not _registered:
@@ -58,6 +88,11 @@ def publish(tx: TransactWrite, kind: str, *, subject: str, dedupe: str, **payloa
     if kind not in subscriptions():
         raise ValueError(f"unknown event kind {kind!r}: add it to {SUBSCRIPTIONS}")
     return outbox.emit(tx, kind=kind, subject=subject, payload=payload, dedupe_key=f"{kind}#{dedupe}")
+
+
+def publish_event(tx: TransactWrite, event: Published) -> str:
+    """`publish` of a typed event: the same outbox message as the string form."""
+    return publish(tx, event.KIND, subject=event.subject, dedupe=event.dedupe, **dataclasses.asdict(event))
 
 
 def dispatch(message: outbox.Message) -> None:

@@ -1,4 +1,4 @@
-"""Routes of the dashboards: the player's and the host's."""
+"""Routes of the dashboards: the player's, the host's and the admins' platform overview."""
 
 from __future__ import annotations
 
@@ -12,15 +12,18 @@ from chalicelib.core.openapi_docs import RouteDoc
 from chalicelib.core.routing import ApiBlueprint
 
 if TYPE_CHECKING:
+    from chalicelib.analytics import service as analytics
     from chalicelib.core import http
     from chalicelib.dashboards import service
 else:  # loaded by the first request that needs them (cold start)
+    analytics = lazy_import("chalicelib.analytics.service")
     http = lazy_import("chalicelib.core.http")
     service = lazy_import("chalicelib.dashboards.service")
 
 bp = ApiBlueprint(__name__)
 TAGS = ("dashboards",)
 S = "chalicelib.dashboards.schemas:"
+ADMIN = "chalicelib.analytics.service:"  # the overview's contract is analytics'
 
 
 @bp.route("/v1/me/dashboard", methods=["GET"], doc=RouteDoc(
@@ -37,3 +40,14 @@ def player_dashboard() -> Response:
     response=S + "HostDashboard", errors=(403,), tags=TAGS))
 def host_dashboard() -> Response:
     return http.json_response(service.host(authenticate(bp.current_request)))
+
+
+@bp.route("/v1/admin/metrics", methods=["GET"], doc=RouteDoc(
+    "Platform overview (admins): bookings, revenue, refunds, cancellations, disputes, active hosts, reviews "
+    "and reported content", query=ADMIN + "AdminMetricsQuery", response=ADMIN + "AdminMetrics",
+    errors=(400, 403, 422), tags=("admin",)))
+def admin_metrics() -> Response:
+    request = bp.current_request
+    principal = authenticate(request)
+    query = http.parse_query(request, analytics.AdminMetricsQuery)
+    return http.json_response(service.admin(principal, query.days))

@@ -1,16 +1,20 @@
-"""The dashboards: each section from its owner's service functions, bounded in size (and in DynamoDB
-calls: see docs/ACCESS_PATTERNS.md). Nothing here reads another package's models."""
+"""The dashboards (the player's, the host's, the admins' platform overview): each section from its
+owner's service functions, bounded in size (and in DynamoDB calls: see docs/ACCESS_PATTERNS.md).
+Nothing here reads another package's models."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.core import clock
-from chalicelib.core.auth import Principal, require_role
+from chalicelib.core.auth import Principal, require_admin, require_role
 from chalicelib.core.settings import get_settings
 from chalicelib.dashboards import schemas
+
+if TYPE_CHECKING:
+    from chalicelib.analytics.service import AdminMetrics
 
 UPCOMING, FAVORITES, SESSIONS_PER_FAVORITE, HOST_SESSIONS, PAST = 10, 5, 3, 10, 20
 
@@ -28,15 +32,14 @@ def payout_status(principal: Principal) -> dict[str, Any]:
 
 
 def _bookings(principal: Principal, **query: Any) -> list[Any]:
-    from chalicelib.booking import queries
-    from chalicelib.booking import schemas as booking_schemas
+    from chalicelib.booking import service as booking
 
-    return list(queries.my_bookings(principal, booking_schemas.MyBookingsQuery(**query)).items)
+    return list(booking.my_bookings(principal, booking.MyBookingsQuery(**query)).items)
 
 
 def player(principal: Principal) -> schemas.PlayerDashboard:
-    from chalicelib.booking import waitlist
-    from chalicelib.catalog import me_service, sessions_service
+    from chalicelib.booking import service as booking
+    from chalicelib.catalog import service as catalog
     from chalicelib.chat import service as chat
     from chalicelib.reviews import service as reviews
 
@@ -48,11 +51,11 @@ def player(principal: Principal) -> schemas.PlayerDashboard:
             chat_url=f"/v1/conversations/{chat_id}/messages" if chat_id else None))
     pending = [b.model_dump(mode="json") for b in _bookings(principal, when="upcoming", status="pending_payment",
                                                                limit=UPCOMING)]
-    entries = [e.model_dump(mode="json") for e in waitlist.mine(principal, UPCOMING, None).items
+    entries = [e.model_dump(mode="json") for e in booking.my_waitlist(principal, UPCOMING, None).items
                if e.state in ("waiting", "offered")]
     favorites = []
-    for fav in me_service.favorites(principal, FAVORITES, None).items:
-        sessions = sessions_service.list_for_listing(principal, fav.listing.id, SESSIONS_PER_FAVORITE, None, None)
+    for fav in catalog.favorites(principal, FAVORITES, None).items:
+        sessions = catalog.listing_sessions(principal, fav.listing.id, SESSIONS_PER_FAVORITE, None, None)
         favorites.append({**fav.model_dump(mode="json"),
                           "next_sessions": [s.model_dump(mode="json") for s in sessions.items]})
     past = _bookings(principal, when="past", status="completed", limit=PAST)
@@ -76,19 +79,17 @@ def _parse(wire: str) -> datetime:
 
 
 def host(principal: Principal) -> schemas.HostDashboard:
-    from chalicelib.analytics import schemas as analytics_schemas
     from chalicelib.analytics import service as analytics
-    from chalicelib.booking import queries
-    from chalicelib.catalog import discovery
-    from chalicelib.catalog import search_schemas as search
+    from chalicelib.booking import service as booking
+    from chalicelib.catalog import service as catalog
     from chalicelib.reviews import service as reviews
 
     require_role(principal, "host")
-    found = discovery.search_sessions(search.SearchQuery(host=principal.user_id, limit=HOST_SESSIONS))
+    found = catalog.host_sessions(principal.user_id, HOST_SESSIONS)
     now = clock.now()
     sessions, requests = [], []
     for card in found.items:
-        roster = queries.roster(principal, card.id)
+        roster = booking.roster(principal, card.id)
         zone = ZoneInfo(card.timezone)
         today = _parse(card.starts_at).astimezone(zone).date() == now.astimezone(zone).date()
         active = [b for b in roster.items if b.state in ("confirmed", "pending_payment", "requested")]
@@ -102,9 +103,20 @@ def host(principal: Principal) -> schemas.HostDashboard:
                      for b in roster.items if b.state == "requested"]
     requests.sort(key=lambda r: r.expires_at or "~")
     reputation = reviews.reputation(principal.user_id)
-    last_30 = analytics.host_analytics(principal, analytics_schemas.AnalyticsQuery(granularity="month"))
+    last_30 = analytics.host_analytics(principal, analytics.AnalyticsQuery(granularity="month"))
     return schemas.HostDashboard(
         sessions=sessions, requests=requests,
         recent_reviews=[r.model_dump(mode="json") for r in reviews.recent_about_host(principal.user_id)],
         rating=reputation.rating.model_dump(mode="json"), badges=reputation.badges,
         payout_status=payout_status(principal), last_30_days=last_30.totals.model_dump(mode="json"))
+
+
+def admin(principal: Principal, days: int) -> AdminMetrics:
+    """The platform overview: analytics' counters with reviews' and chat's totals."""
+    from chalicelib.analytics import service as analytics
+    from chalicelib.chat import service as chat
+    from chalicelib.reviews import service as reviews
+
+    require_admin(principal)
+    return analytics.admin_metrics(principal, days, review_stats=reviews.stats(),
+                                   reported_messages=chat.reported_messages())

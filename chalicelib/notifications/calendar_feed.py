@@ -18,7 +18,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.catalog import queries as catalog
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import NotFound

@@ -1,8 +1,9 @@
 """Unread chat messages of people who were offline, batched into one email per user and window.
 
-The chat fan-out already knows whose devices a new message reached. It hands the others to
-`note_unreached`, which costs the send one write (an outbox message per 300 offline members), not
-one per member. The outbox sender then reads which of them already have a digest pending (one
+The chat fan-out already knows whose devices a new message reached. It tells of the others with
+chat's `chat.members_unreached` event (`on_members_unreached` hears it), which costs the send one
+write per 300 offline members, not one per member (`note_unreached` writes the same for a caller
+of this package). The subscriber then reads which of them already have a digest pending (one
 BatchGetItem per 100 users) and starts a window only for the rest: a marker item and a digest timer,
 `chat_digest_delay_minutes` later, in one transaction. Further messages in the window cost no write
 for that user. When the timer fires, the digest reads the user's unread counts from chat and, if
@@ -16,7 +17,9 @@ from datetime import timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.chat.events import MembersUnreached
 from chalicelib.core import clock, outbox, timers
+from chalicelib.core.events import Event
 from chalicelib.core.table import write_transaction
 from chalicelib.notifications import domain, jobs
 from chalicelib.notifications.models import DIGEST_SK, ChatDigestItem, user_pk
@@ -45,8 +48,19 @@ def _pending(user_ids: list[str]) -> set[str]:
     return {item.user_id for item in ChatDigestItem.batch_get(keys) if isinstance(item, ChatDigestItem)}
 
 
+def on_members_unreached(event: Event) -> None:
+    """Subscriber of chat's `chat.members_unreached` (chalicelib/subscriptions.py): what the outbox
+    sender of `note_unreached` does, for the members one event names."""
+    unreached = MembersUnreached.of(event)
+    _start_windows_for([str(u) for u in unreached.user_ids])
+
+
 def _start_windows(message: outbox.Message) -> None:
-    users = [str(u) for u in message.payload["user_ids"]]
+    _start_windows_for([str(u) for u in message.payload["user_ids"]])
+
+
+def _start_windows_for(users: list[str]) -> None:
+    """A window (marker + digest timer) for each of `users` with none pending; idempotent."""
     pending = _pending(users)
     now = clock.now()
     due = now + timedelta(minutes=_delay_minutes())
@@ -71,15 +85,14 @@ def _delay_minutes() -> int:
 
 def send_digest(user_id: str) -> None:
     """The digest timer fired: one notice of what is still unread, then the window closes."""
-    from chalicelib.chat import conversations
-    from chalicelib.chat.schemas import ConversationsQuery
+    from chalicelib.chat import service as chat
     from chalicelib.notifications import service
 
     try:
         marker = ChatDigestItem.get(user_pk(user_id), DIGEST_SK, consistent_read=True)
     except ChatDigestItem.DoesNotExist:
         return  # sent already
-    page = conversations.list_for(user_id, ConversationsQuery(limit=100, archived=False))
+    page = chat.list_for(user_id, chat.ConversationsQuery(limit=100, archived=False))
     unread = [c for c in page.items if c.unread_count and not c.muted]
     if unread:
         names = [c.name for c in unread if c.name][:MAX_CONVERSATIONS_NAMED]

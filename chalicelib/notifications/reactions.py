@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.accounts import service as accounts
-from chalicelib.booking import queries as bookings
-from chalicelib.booking.queries import BookingFacts
-from chalicelib.catalog import seats
+from chalicelib.booking import service as bookings
+from chalicelib.booking.service import BookingFacts
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock
 from chalicelib.core.events import Event
 from chalicelib.notifications import calendar_feed, domain, service
@@ -24,21 +24,21 @@ from chalicelib.notifications.calendar_feed import CONFIRMED, Slot
 SESSION_WIDE = ("session_cancelled", "min_players_not_reached")
 
 
-def _session(session_id: str | None) -> seats.SessionForBooking | None:
+def _session(session_id: str | None) -> catalog.SessionForBooking | None:
     if not session_id:
         return None
     try:
-        return seats.session_for_booking(session_id)
-    except seats.NoSuchSession:
+        return catalog.session_for_booking(session_id)
+    except catalog.NoSuchSession:
         return None
 
 
-def _slot(session: seats.SessionForBooking) -> Slot:
+def _slot(session: catalog.SessionForBooking) -> Slot:
     return Slot(session.session_id, session.listing_title, session.starts_at, session.ends_at, session.timezone)
 
 
 def _project(kind: str, p: dict[str, Any], booking: BookingFacts | None,
-             session: seats.SessionForBooking | None) -> int:
+             session: catalog.SessionForBooking | None) -> int:
     """Keep the calendars (and reminders) in step; returns the player's entry sequence."""
     sequence = 0
     if kind in ("booking.confirmed", "booking.rescheduled") and booking and session:
@@ -54,7 +54,7 @@ def _project(kind: str, p: dict[str, Any], booking: BookingFacts | None,
     return sequence
 
 
-def _facts(p: dict[str, Any], booking: BookingFacts | None, session: seats.SessionForBooking | None,
+def _facts(p: dict[str, Any], booking: BookingFacts | None, session: catalog.SessionForBooking | None,
            sequence: int) -> dict[str, Any]:
     facts: dict[str, Any] = {k: p[k] for k in ("booking_id", "session_id", "entry_id") if p.get(k)}
     if session is not None:

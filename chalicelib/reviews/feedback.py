@@ -11,11 +11,11 @@ from chalicelib.reviews.models import FEEDBACK_SK, FeedbackItem, feedback_pk
 
 
 def _hosts_session(principal: Principal, session_id: str) -> str:
-    from chalicelib.catalog import seats
+    from chalicelib.catalog import service as catalog
 
     try:
-        session = seats.session_for_booking(session_id, consistent=False)
-    except seats.NoSuchSession:
+        session = catalog.session_for_booking(session_id, consistent=False)
+    except catalog.NoSuchSession:
         raise NotFound("No such session.") from None
     if principal.user_id != session.host_id:  # private notes: not even admins read them
         raise NotFound("No such session.")

@@ -53,9 +53,9 @@ SUBS = domain.SUB_RATINGS
 
 
 def _booking(booking_id: str) -> Any:
-    from chalicelib.booking import queries
+    from chalicelib.booking import service as booking
 
-    return queries.booking_facts(booking_id) if ids.is_id(booking_id, "bkg") else None
+    return booking.booking_facts(booking_id) if ids.is_id(booking_id, "bkg") else None
 
 
 def _refuse(rule: domain.NotAllowed) -> ReviewRuleRefused:
