@@ -100,7 +100,7 @@ def accept_booking(booking_id: str) -> Response:
 
 @bp.route("/v1/bookings/{booking_id}/receipt", methods=["GET"], doc=RouteDoc(
     "A booking's receipt: charge, platform fee, refunds, disputes, payout (its player, its host, admins)",
-    response="chalicelib.payments.schemas:ReceiptOut", errors=(401, 404), tags=("payments",)))
+    response="chalicelib.payments.service:ReceiptOut", errors=(401, 404), tags=("payments",)))
 def booking_receipt(booking_id: str) -> Response:
     return http.json_response(queries.receipt(authenticate(bp.current_request), booking_id))
 

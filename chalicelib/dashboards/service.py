@@ -26,7 +26,7 @@ def notifications_unread(user_id: str) -> int:
 
 
 def payout_status(principal: Principal) -> dict[str, Any]:
-    from chalicelib.payments import queries as payments
+    from chalicelib.payments import service as payments
 
     return payments.payout_status(principal).model_dump(mode="json")
 

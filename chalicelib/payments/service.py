@@ -24,7 +24,7 @@ from chalicelib.payments.schemas import ReceiptOut
 
 __all__ = [
     "Charge", "Expected", "Owner", "PaymentView", "ReceiptOut", "admin_refund", "capture", "charge_for_booking",
-    "converge", "customer_for", "receipt", "request_refund", "request_release", "require_payouts_enabled",
+    "converge", "customer_for", "payout_status", "receipt", "request_refund", "request_release", "require_payouts_enabled",
     "schedule_payout", "start_onboarding",
 ]
 
@@ -147,6 +147,13 @@ def schedule_payout(tx: TransactWrite, *, booking_id: str, ends_at: datetime) ->
     from chalicelib.payments import payouts
 
     payouts.schedule(tx, booking_id=booking_id, ends_at=ends_at)
+
+
+def payout_status(principal: Principal) -> schemas.PayoutStatusOut:
+    """The caller's payout account as Stripe last described it (one GetItem)."""
+    from chalicelib.payments import queries
+
+    return queries.payout_status(principal)
 
 
 def receipt(booking_id: str, currency: str) -> ReceiptOut:
