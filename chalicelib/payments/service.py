@@ -24,8 +24,8 @@ from chalicelib.payments.schemas import ReceiptOut
 
 __all__ = [
     "Charge", "Expected", "Owner", "PaymentView", "ReceiptOut", "admin_refund", "capture", "charge_for_booking",
-    "converge", "customer_for", "payout_status", "receipt", "request_refund", "request_release", "require_payouts_enabled",
-    "schedule_payout", "start_onboarding",
+    "converge", "customer_for", "payout_status", "receipt", "request_refund", "request_release",
+    "require_payouts_enabled", "schedule_payout", "start_onboarding",
 ]
 
 
