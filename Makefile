@@ -30,6 +30,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app.py chalicelib devstack infra tests bench
+	$(VENV)/bin/ruff format --check app.py chalicelib devstack infra tests bench
 	$(VENV)/bin/mypy app.py chalicelib infra
 
 # Known vulnerabilities in the runtime dependencies (PyPI's advisory data; needs the network).

@@ -36,11 +36,20 @@ _calls: Counter[str] = Counter()
 
 
 def environment(endpoint: str) -> None:
-    os.environ.update({
-        "STAGE": "bench", "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "CURSOR_SECRET": "bench",
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "Sesh/bench", "LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "STAGE": "bench",
+            "TABLE_NAME": TABLE,
+            "DYNAMODB_ENDPOINT_URL": endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "CURSOR_SECRET": "bench",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "Sesh/bench",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
 
 
 def count_dynamodb_calls() -> None:
@@ -67,11 +76,27 @@ def populate(host_id: str, bookings: int, tz: str, seed: int) -> float:
         at = NOW - timedelta(days=DAYS) + timedelta(seconds=rng.randrange(DAYS * 86400))
         common = {"host_id": host_id, "at": at, "player_id": f"usr_p{rng.randrange(max(10, bookings // 4))}"}
         seats = rng.randint(1, 3)
-        analytics.record(domain.Happening(event_id=f"obx_{seed}_{n}_c", kind="booking.confirmed", seats=seats,
-                                          listing_id=rng.choice(listings), **common), tz)
+        analytics.record(
+            domain.Happening(
+                event_id=f"obx_{seed}_{n}_c",
+                kind="booking.confirmed",
+                seats=seats,
+                listing_id=rng.choice(listings),
+                **common,
+            ),
+            tz,
+        )
         if n % 4 == 0:  # the paid ones (the others are free sessions)
-            analytics.record(domain.Happening(event_id=f"obx_{seed}_{n}_p", kind="payment.charged",
-                                              amount=1500 * seats, currency=rng.choice(["usd", "eur"]), **common), tz)
+            analytics.record(
+                domain.Happening(
+                    event_id=f"obx_{seed}_{n}_p",
+                    kind="payment.charged",
+                    amount=1500 * seats,
+                    currency=rng.choice(["usd", "eur"]),
+                    **common,
+                ),
+                tz,
+            )
     return time.perf_counter() - started
 
 
@@ -82,8 +107,9 @@ def measure(principals: list[Any], runs: int) -> list[tuple[float, int, int, flo
     from chalicelib.analytics import schemas
     from chalicelib.analytics import service as analytics
 
-    query = schemas.AnalyticsQuery.model_validate({"from": (NOW.date() - timedelta(days=DAYS)).isoformat(),
-                                                   "to": NOW.date().isoformat(), "granularity": "day"})
+    query = schemas.AnalyticsQuery.model_validate(
+        {"from": (NOW.date() - timedelta(days=DAYS)).isoformat(), "to": NOW.date().isoformat(), "granularity": "day"}
+    )
     times: list[list[float]] = [[] for _ in principals]
     reads: list[list[float]] = [[] for _ in principals]
     calls, bookings = [0] * len(principals), [0] * len(principals)
@@ -97,8 +123,10 @@ def measure(principals: list[Any], runs: int) -> list[tuple[float, int, int, flo
             started = time.perf_counter()
             analytics.day_counters(principal.user_id, NOW.date() - timedelta(days=DAYS), NOW.date())
             reads[i].append(time.perf_counter() - started)
-    return [(statistics.median(times[i]) * 1000, calls[i], bookings[i], statistics.median(reads[i]) * 1000)
-            for i in range(len(principals))]
+    return [
+        (statistics.median(times[i]) * 1000, calls[i], bookings[i], statistics.median(reads[i]) * 1000)
+        for i in range(len(principals))
+    ]
 
 
 def main() -> None:
@@ -117,14 +145,18 @@ def main() -> None:
 
         create_table(boto3.client("dynamodb", endpoint_url=server.endpoint_url, region_name="us-east-1"), TABLE)
         clock.freeze(NOW)
-        hosts = [accounts.principal_for(Claims("https://bench", f"host{i}", None, f"Host {i}", frozenset())).user_id
-                 for i in range(2)]
+        hosts = [
+            accounts.principal_for(Claims("https://bench", f"host{i}", None, f"Host {i}", frozenset())).user_id
+            for i in range(2)
+        ]
         count_dynamodb_calls()
         small_s = populate(hosts[0], args.small, "UTC", seed=1)
         large_s = populate(hosts[1], args.large, "UTC", seed=2)
         events = (args.small + args.large) * 5 // 4
-        print(f"counted about {events:,} events in {small_s + large_s:.1f} s "
-              f"({(small_s + large_s) * 1000 / events:.1f} ms per event)")
+        print(
+            f"counted about {events:,} events in {small_s + large_s:.1f} s "
+            f"({(small_s + large_s) * 1000 / events:.1f} ms per event)"
+        )
         measure([Principal(h, frozenset({"player", "host"})) for h in hosts], 3)  # warm up
         small, large = measure([Principal(h, frozenset({"player", "host"})) for h in hosts], args.runs)
 

@@ -52,16 +52,40 @@ def _make_session(capacity: int) -> str:
 
     listing_id, session_id, host_id = ids.new_id("lst"), ids.new_id("ses"), ids.new_id("usr")
     ListingItem(
-        listing_pk(listing_id), LISTING_SK, listing_id=listing_id, host_id=host_id, status="published", title="Bench",
-        category="one_shot", experience_level="any", age_rating="all_ages", format="group",
-        location={"mode": "online"}, min_players=1, max_seats=5, price_amount=0, price_currency="usd",
-        cancellation_policy={"preset": "flexible"}, booking_mode="instant", timezone="UTC", duration_minutes=180,
+        listing_pk(listing_id),
+        LISTING_SK,
+        listing_id=listing_id,
+        host_id=host_id,
+        status="published",
+        title="Bench",
+        category="one_shot",
+        experience_level="any",
+        age_rating="all_ages",
+        format="group",
+        location={"mode": "online"},
+        min_players=1,
+        max_seats=5,
+        price_amount=0,
+        price_currency="usd",
+        cancellation_policy={"preset": "flexible"},
+        booking_mode="instant",
+        timezone="UTC",
+        duration_minutes=180,
     ).save()
     start = datetime.now(UTC) + timedelta(days=10)
     SessionItem(
-        session_pk(session_id), SESSION_SK, session_id=session_id, listing_id=listing_id, host_id=host_id,
-        state="scheduled", starts_at=start, ends_at=start + timedelta(hours=3), timezone="UTC", capacity=capacity,
-        seats_booked=0, seats_held=0,
+        session_pk(session_id),
+        SESSION_SK,
+        session_id=session_id,
+        listing_id=listing_id,
+        host_id=host_id,
+        state="scheduled",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        timezone="UTC",
+        capacity=capacity,
+        seats_booked=0,
+        seats_held=0,
     ).save()
     return session_id
 
@@ -104,9 +128,11 @@ def _run(label: str, session_ids: list[str], clients: int, attempts: int) -> dic
         "calls_per_booking": calls / booked if booked else float("nan"),
     }
     print(f"{label:<22} clients={clients:<3} attempts={attempts:<4} outcomes={dict(outcomes)}")
-    print(f"{'':<22} bookings/s={row['bookings_per_s']:7.1f}  p50={row['p50_ms']:6.1f} ms  "
-          f"p99={row['p99_ms']:6.1f} ms  DynamoDB calls/booking={row['calls_per_booking']:.1f}  "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(_calls.items()))})")
+    print(
+        f"{'':<22} bookings/s={row['bookings_per_s']:7.1f}  p50={row['p50_ms']:6.1f} ms  "
+        f"p99={row['p99_ms']:6.1f} ms  DynamoDB calls/booking={row['calls_per_booking']:.1f}  "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(_calls.items()))})"
+    )
     return row
 
 
@@ -118,11 +144,19 @@ def main() -> None:
     args = parser.parse_args()
 
     port = free_port()
-    os.environ.update({
-        "DYNAMODB_ENDPOINT_URL": f"http://127.0.0.1:{port}", "TABLE_NAME": "sesh-bench", "STAGE": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-        "CURSOR_SECRET": "bench", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "DYNAMODB_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "TABLE_NAME": "sesh-bench",
+            "STAGE": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "CURSOR_SECRET": "bench",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
     with DynamoDBLocal(port=port) as ddb:
         import boto3
 

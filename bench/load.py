@@ -123,27 +123,42 @@ def build_catalog(base: str, stripe_base: str, hosts: int, sessions_per_listing:
     for number in range(hosts):
         token, host_id = _token(base, roles=["player", "host"], name=f"Load host {number}")
         headers = {"Authorization": f"Bearer {token}"}
-        made = requests.put(f"{base}/v1/me/host", headers=headers, timeout=30,
-                            json={"kinds": ["game_master"], "headline": f"Load host {number}"})
+        made = requests.put(
+            f"{base}/v1/me/host",
+            headers=headers,
+            timeout=30,
+            json={"kinds": ["game_master"], "headline": f"Load host {number}"},
+        )
         made.raise_for_status()
         _onboard_payouts(base, headers)
         catalog.hosts.append(host_id)
         catalog.host_tokens[host_id] = token
         for paid in (False, True):
             body = {
-                "title": f"Load test {'paid' if paid else 'free'} one-shot {number}", "category": "one_shot",
-                "description": "A session made by the load script.", "tags": ["horror", "load"],
-                "max_seats": 3, "min_players": 1, "price": {"amount": 1500 if paid else 0, "currency": "usd"},
-                "cancellation_policy": {"preset": "flexible"}, "timezone": "Europe/Berlin", "duration_minutes": 120,
+                "title": f"Load test {'paid' if paid else 'free'} one-shot {number}",
+                "category": "one_shot",
+                "description": "A session made by the load script.",
+                "tags": ["horror", "load"],
+                "max_seats": 3,
+                "min_players": 1,
+                "price": {"amount": 1500 if paid else 0, "currency": "usd"},
+                "cancellation_policy": {"preset": "flexible"},
+                "timezone": "Europe/Berlin",
+                "duration_minutes": 120,
             }
             listing = requests.post(f"{base}/v1/listings", headers=headers, json=body, timeout=30)
             listing.raise_for_status()
             listing_id = listing.json()["id"]
             requests.post(f"{base}/v1/listings/{listing_id}/publish", headers=headers, timeout=30).raise_for_status()
             created = requests.post(
-                f"{base}/v1/listings/{listing_id}/sessions", headers=headers, timeout=30,
-                json={"start": (start + timedelta(hours=3 * paid)).isoformat(), "capacity": capacity,
-                      "recurrence": {"frequency": "weekly", "count": sessions_per_listing}},
+                f"{base}/v1/listings/{listing_id}/sessions",
+                headers=headers,
+                timeout=30,
+                json={
+                    "start": (start + timedelta(hours=3 * paid)).isoformat(),
+                    "capacity": capacity,
+                    "recurrence": {"frequency": "weekly", "count": sessions_per_listing},
+                },
             )
             created.raise_for_status()
             catalog.listings.append(listing_id)
@@ -204,8 +219,9 @@ class Player(HttpUser):
         listing_id = random.choice(self.catalog.listings)
         with self.client.get(f"/v1/listings/{listing_id}", name="/v1/listings/{id}", catch_response=True) as r:
             _checked(r, (200,))
-        with self.client.get(f"/v1/listings/{listing_id}/sessions", name="/v1/listings/{id}/sessions",
-                             catch_response=True) as r:
+        with self.client.get(
+            f"/v1/listings/{listing_id}/sessions", name="/v1/listings/{id}/sessions", catch_response=True
+        ) as r:
             _checked(r, (200,))
         session_id = random.choice(self.catalog.free_sessions + self.catalog.paid_sessions)
         with self.client.get(f"/v1/sessions/{session_id}", name="/v1/sessions/{id}", catch_response=True) as r:
@@ -214,8 +230,12 @@ class Player(HttpUser):
     # -- booking -------------------------------------------------------------------------------
 
     def _book(self, session_id: str, seats: int) -> dict[str, Any] | None:
-        with self.client.post(f"/v1/sessions/{session_id}/bookings", json={"seats": seats},
-                              name="/v1/sessions/{id}/bookings", catch_response=True) as r:
+        with self.client.post(
+            f"/v1/sessions/{session_id}/bookings",
+            json={"seats": seats},
+            name="/v1/sessions/{id}/bookings",
+            catch_response=True,
+        ) as r:
             return dict(r.json()) if _checked(r, (201,)) else None
 
     @task(2)
@@ -233,16 +253,24 @@ class Player(HttpUser):
         error: Exception | None = None
         try:  # the card payment, as a client does it: on Stripe (the emulator), not through our API
             method = self.stripe.v1.payment_methods.create(
-                {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030,
-                                          "cvc": "123"}})
-            self.stripe.v1.payment_intents.confirm(booking["payment"]["payment_intent_id"],
-                                                   {"payment_method": method.id})
+                {
+                    "type": "card",
+                    "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+                }
+            )
+            self.stripe.v1.payment_intents.confirm(
+                booking["payment"]["payment_intent_id"], {"payment_method": method.id}
+            )
             TALLY.add("paid")
         except Exception as exc:  # reported as a failed request of the "stripe" group
             error = exc
         self.environment.events.request.fire(
-            request_type="STRIPE", name="confirm PaymentIntent (emulator)", exception=error, context={},
-            response_time=(time.perf_counter() - started) * 1000, response_length=0,
+            request_type="STRIPE",
+            name="confirm PaymentIntent (emulator)",
+            exception=error,
+            context={},
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
         )
 
     @task(1)
@@ -256,8 +284,12 @@ class Player(HttpUser):
     def chat(self) -> None:
         if self.conversation is None:
             host = random.choice(self.catalog.hosts)
-            with self.client.post("/v1/conversations", json={"type": "direct", "user_id": host},
-                                  name="/v1/conversations", catch_response=True) as r:
+            with self.client.post(
+                "/v1/conversations",
+                json={"type": "direct", "user_id": host},
+                name="/v1/conversations",
+                catch_response=True,
+            ) as r:
                 if not _checked(r, (200, 201)):
                     return
                 self.conversation = str(r.json()["id"])
@@ -277,8 +309,11 @@ def _snapshot(catalog: Catalog) -> dict[str, dict[str, Any]]:
     state: dict[str, dict[str, Any]] = {}
     for session_id in catalog.free_sessions + catalog.paid_sessions:
         host_token = catalog.host_tokens[catalog.session_host[session_id]]
-        roster = requests.get(f"{catalog.base}/v1/sessions/{session_id}/roster", timeout=30,
-                              headers={"Authorization": f"Bearer {host_token}"})
+        roster = requests.get(
+            f"{catalog.base}/v1/sessions/{session_id}/roster",
+            timeout=30,
+            headers={"Authorization": f"Bearer {host_token}"},
+        )
         roster.raise_for_status()
         state[session_id] = roster.json()
     return state
@@ -319,8 +354,11 @@ def ledger_violations(catalog: Catalog, state: dict[str, dict[str, Any]]) -> lis
         for booking in state[session_id]["items"]:
             if booking.get("payment_status") not in ("paid", "refunded"):
                 continue
-            r = requests.get(f"{catalog.base}/v1/bookings/{booking['id']}/receipt", timeout=30,
-                             headers={"Authorization": f"Bearer {host_token}"})
+            r = requests.get(
+                f"{catalog.base}/v1/bookings/{booking['id']}/receipt",
+                timeout=30,
+                headers={"Authorization": f"Bearer {host_token}"},
+            )
             if r.status_code != 200:
                 problems.append(f"{booking['id']}: receipt answered {r.status_code}")
                 continue
@@ -328,26 +366,39 @@ def ledger_violations(catalog: Catalog, state: dict[str, dict[str, Any]]) -> lis
             charged, refunded, paid = (receipt[k]["amount"] for k in ("charged", "refunded", "paid"))
             share, fee = receipt["host_share"]["amount"], receipt["platform_fee"]["amount"]
             if paid != charged - refunded or share + fee != paid:
-                problems.append(f"{booking['id']}: charged {charged} refunded {refunded} paid {paid} "
-                                f"= share {share} + fee {fee}?")
-            if booking["state"] == "confirmed" and booking["payment_status"] == "paid" \
-                    and charged != booking["price"]["amount"]:
+                problems.append(
+                    f"{booking['id']}: charged {charged} refunded {refunded} paid {paid} = share {share} + fee {fee}?"
+                )
+            if (
+                booking["state"] == "confirmed"
+                and booking["payment_status"] == "paid"
+                and charged != booking["price"]["amount"]
+            ):
                 problems.append(f"{booking['id']}: charged {charged}, priced {booking['price']['amount']}")
     return problems
 
 
 def report(
-    env: Environment, users: int, duration: float, state: dict[str, dict[str, Any]], problems: list[str],
+    env: Environment,
+    users: int,
+    duration: float,
+    state: dict[str, dict[str, Any]],
+    problems: list[str],
     ledger_problems: list[str],
 ) -> dict[str, Any]:
     routes = []
     for entry in sorted(env.stats.entries.values(), key=lambda e: (e.method or "", e.name)):
-        routes.append({
-            "route": f"{entry.method} {entry.name}", "requests": entry.num_requests, "failures": entry.num_failures,
-            "rps": round(entry.num_requests / duration, 2),
-            "p50_ms": entry.get_response_time_percentile(0.5), "p95_ms": entry.get_response_time_percentile(0.95),
-            "p99_ms": entry.get_response_time_percentile(0.99),
-        })
+        routes.append(
+            {
+                "route": f"{entry.method} {entry.name}",
+                "requests": entry.num_requests,
+                "failures": entry.num_failures,
+                "rps": round(entry.num_requests / duration, 2),
+                "p50_ms": entry.get_response_time_percentile(0.5),
+                "p95_ms": entry.get_response_time_percentile(0.95),
+                "p99_ms": entry.get_response_time_percentile(0.99),
+            }
+        )
     total = env.stats.total
     sessions = len(state)
     full = sum(1 for r in state.values() if int(r["seats_booked"]) + int(r["seats_held"]) == int(r["capacity"]))
@@ -376,16 +427,22 @@ def report(
 
 
 def print_report(figures: dict[str, Any]) -> None:
-    print(f"\n{figures['users']} users for {figures['duration_s']} s: {figures['requests']} requests, "
-          f"{figures['rps']} req/s, p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
+    print(
+        f"\n{figures['users']} users for {figures['duration_s']} s: {figures['requests']} requests, "
+        f"{figures['rps']} req/s, p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms"
+    )
     print(f"{'route':<56}{'reqs':>7}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}{'fail':>6}")
     for r in figures["routes"]:
-        print(f"{r['route'][:55]:<56}{r['requests']:>7}{r['rps']:>8}{r['p50_ms']:>7}{r['p95_ms']:>7}"
-              f"{r['p99_ms']:>7}{r['failures']:>6}")
+        print(
+            f"{r['route'][:55]:<56}{r['requests']:>7}{r['rps']:>8}{r['p50_ms']:>7}{r['p95_ms']:>7}"
+            f"{r['p99_ms']:>7}{r['failures']:>6}"
+        )
     print(f"error rate {figures['error_rate']:.3%} ({figures['failures']} failed), 5xx: {figures['server_errors']}")
     print(f"expected conflicts (409/429): {figures['expected_conflicts']}")
-    print(f"bookings {figures['bookings']}, payments confirmed {figures['payments_confirmed']}, "
-          f"messages {figures['messages_sent']}; {figures['sessions_full']} of {figures['sessions']} sessions full")
+    print(
+        f"bookings {figures['bookings']}, payments confirmed {figures['payments_confirmed']}, "
+        f"messages {figures['messages_sent']}; {figures['sessions_full']} of {figures['sessions']} sessions full"
+    )
     violations = figures["invariant_violations"]
     print("seat invariant: " + ("holds on every session" if not violations else f"VIOLATED: {violations}"))
     ledger = figures["ledger_violations"]
@@ -433,8 +490,12 @@ def main() -> int:
     print_report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
-    ok = not (figures["server_errors"] or figures["failures"] or figures["invariant_violations"]
-              or figures["ledger_violations"])
+    ok = not (
+        figures["server_errors"]
+        or figures["failures"]
+        or figures["invariant_violations"]
+        or figures["ledger_violations"]
+    )
     return 0 if ok else 1
 
 

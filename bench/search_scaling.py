@@ -44,32 +44,59 @@ SEARCHES = [
     ("sessions: category=one_shot&language=de", "/sessions", {"category": "one_shot", "language": "de"}),
     ("sessions: q=manor", "/sessions", {"q": "manor"}),
     ("sessions: near Berlin, 15 km", "/sessions", {"near": "52.52,13.40", "radius_km": 15}),
-    ("sessions: game_system, free seats, window", "/sessions",
-     {"game_system": "call_of_cthulhu", "has_free_seats": True, "starts_after": "2026-02-01T00:00:00Z",
-      "starts_before": "2026-03-01T00:00:00Z"}),
-    ("sessions: sort=price (usd), category=campaign", "/sessions",
-     {"sort": "price", "currency": "usd", "category": "campaign"}),
+    (
+        "sessions: game_system, free seats, window",
+        "/sessions",
+        {
+            "game_system": "call_of_cthulhu",
+            "has_free_seats": True,
+            "starts_after": "2026-02-01T00:00:00Z",
+            "starts_before": "2026-03-01T00:00:00Z",
+        },
+    ),
+    (
+        "sessions: sort=price (usd), category=campaign",
+        "/sessions",
+        {"sort": "price", "currency": "usd", "category": "campaign"},
+    ),
     ("listings: tags=heist", "/listings", {"tags": "heist"}),
     ("listings: sort=price (usd), tags=fantasy", "/listings", {"sort": "price", "currency": "usd", "tags": "fantasy"}),
     ("sessions: everything upcoming (results differ)", "/sessions", {}),
 ]
 
-RPG = {"categories": ["one_shot", "campaign"], "tags": ["horror", "heist", "fantasy"], "languages": ["en", "de"],
-       "systems": ["call_of_cthulhu", "dnd_5e", "blades_in_the_dark"], "tools": ["roll20", "foundry_vtt"],
-       "places": [("Berlin", 52.52, 13.405), ("Hamburg", 53.55, 9.99)],
-       "words": ["manor", "dragon", "heist", "crypt", "night", "tavern"]}
-MUSIC = {"categories": ["studio_time", "mixing", "lessons", "production"],
-         "tags": ["jazz", "drums", "vocals", "synth", "tracking", "mastering"], "languages": ["en", "fr", "es"],
-         "places": [("Paris", 48.86, 2.35), ("Madrid", 40.42, -3.70), ("London", 51.51, -0.13)],
-         "words": [f"track{i}" for i in range(40)]}
+RPG = {
+    "categories": ["one_shot", "campaign"],
+    "tags": ["horror", "heist", "fantasy"],
+    "languages": ["en", "de"],
+    "systems": ["call_of_cthulhu", "dnd_5e", "blades_in_the_dark"],
+    "tools": ["roll20", "foundry_vtt"],
+    "places": [("Berlin", 52.52, 13.405), ("Hamburg", 53.55, 9.99)],
+    "words": ["manor", "dragon", "heist", "crypt", "night", "tavern"],
+}
+MUSIC = {
+    "categories": ["studio_time", "mixing", "lessons", "production"],
+    "tags": ["jazz", "drums", "vocals", "synth", "tracking", "mastering"],
+    "languages": ["en", "fr", "es"],
+    "places": [("Paris", 48.86, 2.35), ("Madrid", 40.42, -3.70), ("London", 51.51, -0.13)],
+    "words": [f"track{i}" for i in range(40)],
+}
 
 
 def environment(endpoint: str) -> None:
-    os.environ.update({
-        "STAGE": "bench", "TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "CURSOR_SECRET": "bench",
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "Sesh/bench", "LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "STAGE": "bench",
+            "TABLE_NAME": TABLE,
+            "DYNAMODB_ENDPOINT_URL": endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "CURSOR_SECRET": "bench",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "Sesh/bench",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
 
 
 class Loader:
@@ -89,20 +116,42 @@ class Loader:
         place = rng.choice(vertical["places"]) if rng.random() < 0.3 else None
         location: dict[str, Any] = {"mode": "online"}
         if place:
-            location = {"mode": "in_person", "city": place[0], "lat": place[1] + rng.uniform(-0.05, 0.05),
-                        "lon": place[2] + rng.uniform(-0.05, 0.05)}
+            location = {
+                "mode": "in_person",
+                "city": place[0],
+                "lat": place[1] + rng.uniform(-0.05, 0.05),
+                "lon": place[2] + rng.uniform(-0.05, 0.05),
+            }
         words = rng.sample(vertical["words"], 2 if rpg else 1)
         host = rng.choice(self.hosts[:5] if rpg else self.hosts[5:])
         listing = ListingItem(
-            listing_pk(listing_id), LISTING_SK, listing_id=listing_id, host_id=host, status="published",
-            title=" ".join(w.title() for w in words), category=rng.choice(vertical["categories"]),
+            listing_pk(listing_id),
+            LISTING_SK,
+            listing_id=listing_id,
+            host_id=host,
+            status="published",
+            title=" ".join(w.title() for w in words),
+            category=rng.choice(vertical["categories"]),
             tags=rng.sample(vertical["tags"], 1 if not rpg else rng.randint(1, 2)),
             game_system=rng.choice(vertical["systems"]) if rpg else None,
-            tool=rng.choice(vertical["tools"]) if rpg else None, languages=[rng.choice(vertical["languages"])],
-            experience_level="any", age_rating="all_ages", format="group", location=location, min_players=1,
-            max_seats=5, price_amount=rng.choice([0, 500, 1500, 2500, 6000]), price_currency="usd",
-            regional_prices={}, cancellation_policy={"preset": "flexible"}, booking_mode="instant",
-            timezone="Europe/Berlin", duration_minutes=60, created_at=NOW, updated_at=NOW, version=2,
+            tool=rng.choice(vertical["tools"]) if rpg else None,
+            languages=[rng.choice(vertical["languages"])],
+            experience_level="any",
+            age_rating="all_ages",
+            format="group",
+            location=location,
+            min_players=1,
+            max_seats=5,
+            price_amount=rng.choice([0, 500, 1500, 2500, 6000]),
+            price_currency="usd",
+            regional_prices={},
+            cancellation_policy={"preset": "flexible"},
+            booking_mode="instant",
+            timezone="Europe/Berlin",
+            duration_minutes=60,
+            created_at=NOW,
+            updated_at=NOW,
+            version=2,
         )
         listing.GSI1PK, listing.GSI1SK = host_listings_pk(host), listing_id
         return listing, [listing, *self._listing_entries(views.facets_of(listing))]
@@ -126,10 +175,21 @@ class Loader:
             start = NOW + timedelta(days=rng.uniform(0.5, DAYS))
             start = start.replace(minute=0, second=0, microsecond=0)
             session = SessionItem(
-                session_pk(session_id), SESSION_SK, session_id=session_id, listing_id=listing.listing_id,
-                host_id=listing.host_id, state="scheduled", starts_at=start, ends_at=start + timedelta(hours=1),
-                timezone="Europe/Berlin", capacity=5, seats_booked=rng.choice([0, 0, 0, 5]), seats_held=0,
-                created_at=NOW, updated_at=NOW, version=1,
+                session_pk(session_id),
+                SESSION_SK,
+                session_id=session_id,
+                listing_id=listing.listing_id,
+                host_id=listing.host_id,
+                state="scheduled",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                timezone="Europe/Berlin",
+                capacity=5,
+                seats_booked=rng.choice([0, 0, 0, 5]),
+                seats_held=0,
+                created_at=NOW,
+                updated_at=NOW,
+                version=1,
             )
             session.GSI1PK = listing_sessions_pk(listing.listing_id)
             session.GSI1SK = plan.position(start, session_id)
@@ -157,8 +217,12 @@ class Loader:
         from chalicelib.catalog import search_plan as plan
         from chalicelib.catalog.index_models import SearchBucketItem
 
-        self.write([SearchBucketItem(plan.directory_pk(f), b, n=n, created_at=NOW, updated_at=NOW)
-                    for (f, b), n in self.buckets.items()])
+        self.write(
+            [
+                SearchBucketItem(plan.directory_pk(f), b, n=n, created_at=NOW, updated_at=NOW)
+                for (f, b), n in self.buckets.items()
+            ]
+        )
 
     def add(self, seed: int, sessions: int, vertical: dict[str, Any]) -> None:
         rng = random.Random(seed)
@@ -203,7 +267,8 @@ def measure(counter: CallCounter, runs: int) -> dict[str, tuple[float, int, int,
     for _ in range(3):  # warm DynamoDB Local's JVM and our caches before timing anything
         for _, route, params in SEARCHES:
             (discovery.search_sessions if route == "/sessions" else discovery.search_listings)(
-                SearchQuery.model_validate({**params, "limit": 20}))
+                SearchQuery.model_validate({**params, "limit": 20})
+            )
     for name, route, params in SEARCHES:
         run = discovery.search_sessions if route == "/sessions" else discovery.search_listings
         query = SearchQuery.model_validate({**params, "limit": 20})
@@ -225,8 +290,13 @@ def measure(counter: CallCounter, runs: int) -> dict[str, tuple[float, int, int,
                 run(second)
                 second_times.append(time.perf_counter() - started)
                 second_calls = counter.calls - before
-        out[name] = (statistics.median(times) * 1000, calls, len(first.items),
-                     statistics.median(second_times) * 1000 if second_times else 0.0, second_calls)
+        out[name] = (
+            statistics.median(times) * 1000,
+            calls,
+            len(first.items),
+            statistics.median(second_times) * 1000 if second_times else 0.0,
+            second_calls,
+        )
     return out
 
 
@@ -245,12 +315,18 @@ def main() -> None:
         from chalicelib.core import clock
         from chalicelib.core.auth import Claims
 
-        client = boto3.client("dynamodb", endpoint_url=server.endpoint_url, region_name="us-east-1",
-                              config=Config(max_pool_connections=32))
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=server.endpoint_url,
+            region_name="us-east-1",
+            config=Config(max_pool_connections=32),
+        )
         create_table(client, TABLE)
         clock.freeze(NOW)
-        hosts = [accounts.principal_for(Claims("https://bench", f"host{i}", None, f"Host {i}", frozenset())).user_id
-                 for i in range(20)]
+        hosts = [
+            accounts.principal_for(Claims("https://bench", f"host{i}", None, f"Host {i}", frozenset())).user_id
+            for i in range(20)
+        ]
         loader = Loader(client, hosts)
         started = time.perf_counter()
         loader.add(seed=1, sessions=args.small, vertical=RPG)

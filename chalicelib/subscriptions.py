@@ -43,4 +43,3 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "review.submitted": (),  # review_id, booking_id, side, host_id, player_id
     "review.published": (),  # review_id, booking_id, side, author_id, subject_id, listing_id, rating
 }
-

@@ -54,8 +54,10 @@ def _bucket(name: str, region: str, endpoint: str | None, origins: tuple[str, ..
 def _push_applications(region: str, endpoint: str | None, stage: str) -> None:
     """The SNS platform applications push registers devices with (sesh-local-ios, sesh-local-android)."""
     sns = boto3.client("sns", region_name=region, endpoint_url=endpoint)
-    existing = {a["PlatformApplicationArn"].rsplit("/", 1)[-1] for a in
-                sns.list_platform_applications().get("PlatformApplications", [])}
+    existing = {
+        a["PlatformApplicationArn"].rsplit("/", 1)[-1]
+        for a in sns.list_platform_applications().get("PlatformApplications", [])
+    }
     for platform, kind in (("ios", "APNS"), ("android", "GCM")):
         name = f"sesh-{stage}-{platform}"
         if name not in existing:

@@ -108,8 +108,9 @@ def _host_profiles(ctx: SeedContext) -> None:
 
 
 WAITLISTERS = tuple(
-    DemoUser(f"waitlister_{n}", f"usr_01HSESH0DEM0WA1TER00000{n:03d}", f"wait{n}@sesh.example", f"Wren {n}",
-             ("player",))
+    DemoUser(
+        f"waitlister_{n}", f"usr_01HSESH0DEM0WA1TER00000{n:03d}", f"wait{n}@sesh.example", f"Wren {n}", ("player",)
+    )
     for n in (1, 2, 3)
 )
 
@@ -147,10 +148,19 @@ def _bookings(ctx: SeedContext) -> None:
     start = (clock.now() + timedelta(days=10)).replace(hour=11, minute=0, second=0, microsecond=0, tzinfo=None)
 
     def session_of(title: str, amount: int, capacity: int, day: int) -> str:
-        listing = catalog.create_listing(mira, catalog_schemas.ListingIn.model_validate({
-            "title": title, "category": "one_shot", "max_seats": 5, "min_players": 1,
-            "price": {"amount": amount, "currency": "usd"}, "timezone": "Europe/Berlin",
-        }))
+        listing = catalog.create_listing(
+            mira,
+            catalog_schemas.ListingIn.model_validate(
+                {
+                    "title": title,
+                    "category": "one_shot",
+                    "max_seats": 5,
+                    "min_players": 1,
+                    "price": {"amount": amount, "currency": "usd"},
+                    "timezone": "Europe/Berlin",
+                }
+            ),
+        )
         catalog.change_status(mira, listing.id, "publish", None)
         body = session_schemas.SessionsIn(start=start + timedelta(days=day), capacity=capacity)
         return sessions_service.create_sessions(mira, listing.id, body).items[0].id
@@ -184,10 +194,19 @@ def _notifications(ctx: SeedContext) -> None:
     for key in (PLAYER.key, GAME_MASTER.key):
         calendar_feed.my_feed(ctx.principals[key])
     for booking in queries.my_bookings(pat, booking_schemas.MyBookingsQuery()).items[:1]:
-        facts = {"booking_id": booking.id, "session_id": booking.session_id, "starts_at": booking.starts_at,
-                 "ends_at": booking.ends_at, "title": seats.session_for_booking(booking.session_id).listing_title}
-        service.notify(domain.Notice(pat.user_id, "reminder_24h", domain.REMINDERS), facts,
-                       dedupe=f"seed#{booking.id}", occurred_at=booking_created(booking.created_at))
+        facts = {
+            "booking_id": booking.id,
+            "session_id": booking.session_id,
+            "starts_at": booking.starts_at,
+            "ends_at": booking.ends_at,
+            "title": seats.session_for_booking(booking.session_id).listing_title,
+        }
+        service.notify(
+            domain.Notice(pat.user_id, "reminder_24h", domain.REMINDERS),
+            facts,
+            dedupe=f"seed#{booking.id}",
+            occurred_at=booking_created(booking.created_at),
+        )
 
 
 def booking_created(wire: str) -> datetime:
@@ -202,14 +221,22 @@ def _reviews(ctx: SeedContext) -> None:
 
     players = [ctx.principals[PLAYER.key]]
     wren = WAITLISTERS[0]
-    players.append(ctx.principals.get(wren.key) or accounts.principal_for(
-        Claims(ctx.issuer.issuer, wren.user_id, wren.email, wren.name, frozenset(wren.roles))))
+    players.append(
+        ctx.principals.get(wren.key)
+        or accounts.principal_for(Claims(ctx.issuer.issuer, wren.user_id, wren.email, wren.name, frozenset(wren.roles)))
+    )
     seed_reviews_and_history(ctx.principals[GAME_MASTER.key], ctx.principals[STUDIO.key], players)
 
 
 # The order matters: each step may use what earlier ones made. Add later capabilities' data here.
 STEPS: list[Callable[[SeedContext], None]] = [
-    _users, _host_profiles, _catalog, _bookings, _chats, _notifications, _reviews,
+    _users,
+    _host_profiles,
+    _catalog,
+    _bookings,
+    _chats,
+    _notifications,
+    _reviews,
 ]
 
 

@@ -37,15 +37,27 @@ def _past_session(mira: Principal, players: list[Principal]) -> list[str]:
     back = timedelta(days=PAST_DAYS)
     clock.advance(-back.total_seconds())
     try:
-        listing = catalog.create_listing(mira, catalog_schemas.ListingIn.model_validate({
-            "title": "Alien: Chariot of the Gods (played last week)", "category": "one_shot", "max_seats": 4,
-            "min_players": 1, "price": {"amount": 0, "currency": "usd"}, "timezone": "Europe/Berlin",
-            "duration_minutes": 180,
-        }))
+        listing = catalog.create_listing(
+            mira,
+            catalog_schemas.ListingIn.model_validate(
+                {
+                    "title": "Alien: Chariot of the Gods (played last week)",
+                    "category": "one_shot",
+                    "max_seats": 4,
+                    "min_players": 1,
+                    "price": {"amount": 0, "currency": "usd"},
+                    "timezone": "Europe/Berlin",
+                    "duration_minutes": 180,
+                }
+            ),
+        )
         catalog.change_status(mira, listing.id, "publish", None)
         start = (clock.now() + timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0, tzinfo=None)
-        session_id = sessions_service.create_sessions(
-            mira, listing.id, session_schemas.SessionsIn(start=start, capacity=4)).items[0].id
+        session_id = (
+            sessions_service.create_sessions(mira, listing.id, session_schemas.SessionsIn(start=start, capacity=4))
+            .items[0]
+            .id
+        )
         bookings = [create.book(p, session_id, booking_schemas.BookingIn(seats=1)).id for p in players]
         clock.advance(timedelta(days=2).total_seconds())  # past the end: confirmed bookings complete
         booking_sessions.complete_session(session_id)
@@ -57,11 +69,16 @@ def _past_session(mira: Principal, players: list[Principal]) -> list[str]:
 def _reviews(mira: Principal, players: list[Principal], bookings: list[str]) -> None:
     from chalicelib.reviews import schemas, service
 
-    texts = [(5, "Mira's pacing was perfect and the ship felt alive. Terrifying in the best way."),
-             (4, "Great atmosphere and clear safety tools; the ending ran a little long.")]
+    texts = [
+        (5, "Mira's pacing was perfect and the ship felt alive. Terrifying in the best way."),
+        (4, "Great atmosphere and clear safety tools; the ending ran a little long."),
+    ]
     for (stars, text), player, booking_id in zip(texts, players, bookings, strict=True):
-        mine = service.submit(player, booking_id, schemas.ReviewIn(
-            rating=stars, preparation=5, communication=stars, atmosphere=5, value=stars, text=text))
+        mine = service.submit(
+            player,
+            booking_id,
+            schemas.ReviewIn(rating=stars, preparation=5, communication=stars, atmosphere=5, value=stars, text=text),
+        )
         service.submit(mira, booking_id, schemas.ReviewIn(rating=5, communication=5, text="Engaged, kind player."))
         if stars == 5:
             service.reply(mira, mine.id, schemas.ReplyIn(text="Thank you! See you on the next run."))
@@ -83,31 +100,45 @@ def _history(host: Principal, seed: int, days: int) -> bool:
     for day in range(days, 0, -1):
         for n in range(rng.randint(1, 5)):
             at = today - timedelta(days=day, hours=rng.randint(0, 20))
-            base: dict[str, Any] = {"host_id": host.user_id, "at": at, "listing_id": rng.choice(listings),
-                    "player_id": f"usr_demoplayer{rng.randint(1, 12)}", "session_id": f"ses_demo{seed}_{day}"}
+            base: dict[str, Any] = {
+                "host_id": host.user_id,
+                "at": at,
+                "listing_id": rng.choice(listings),
+                "player_id": f"usr_demoplayer{rng.randint(1, 12)}",
+                "session_id": f"ses_demo{seed}_{day}",
+            }
             seats, eid = rng.randint(1, 3), f"obx_seed_{host.user_id}_{day}_{n}"
-            facts = [domain.Happening(f"{eid}_c", "booking.confirmed", seats=seats, **base),
-                     domain.Happening(f"{eid}_p", "payment.charged", amount=1500 * seats, currency="usd",
-                                      **base)]
+            facts = [
+                domain.Happening(f"{eid}_c", "booking.confirmed", seats=seats, **base),
+                domain.Happening(f"{eid}_p", "payment.charged", amount=1500 * seats, currency="usd", **base),
+            ]
             roll = rng.random()
             if roll < 0.1:
-                facts.append(domain.Happening(f"{eid}_x", "booking.cancelled", seats=seats,
-                                              reason=rng.choice(["player_cancelled", "host_cancelled"]), **base))
-                facts.append(domain.Happening(f"{eid}_r", "payment.refunded", amount=1500 * seats,
-                                              currency="usd", **base))
+                facts.append(
+                    domain.Happening(
+                        f"{eid}_x",
+                        "booking.cancelled",
+                        seats=seats,
+                        reason=rng.choice(["player_cancelled", "host_cancelled"]),
+                        **base,
+                    )
+                )
+                facts.append(
+                    domain.Happening(f"{eid}_r", "payment.refunded", amount=1500 * seats, currency="usd", **base)
+                )
             elif roll < 0.15:
                 facts.append(domain.Happening(f"{eid}_n", "booking.no_show", capacity=5, **base))
             else:
-                facts.append(domain.Happening(f"{eid}_d", "booking.completed", seats=seats, capacity=5,
-                                              **base))
+                facts.append(domain.Happening(f"{eid}_d", "booking.completed", seats=seats, capacity=5, **base))
             if roll > 0.9:
                 facts.append(domain.Happening(f"{eid}_w", "waitlist.claimed", **base))
             happenings += facts
     return analytics.record_history(host.user_id, happenings, tz, batch_id=f"demo-{days}")
 
 
-def seed_reviews_and_history(mira: Principal, studio: Principal, players: list[Principal],
-                             history_days: int = HISTORY_DAYS) -> None:
+def seed_reviews_and_history(
+    mira: Principal, studio: Principal, players: list[Principal], history_days: int = HISTORY_DAYS
+) -> None:
     from chalicelib.reviews import service as reviews
 
     if reviews.rating_of(mira.user_id).count == 0:

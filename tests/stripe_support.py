@@ -29,8 +29,9 @@ def configure_base() -> str:
 def configure(port: int) -> str:
     """Point the app's settings at the emulator; call at import, before settings are first read."""
     base = f"http://127.0.0.1:{port}"
-    os.environ.update({"STRIPE_API_BASE": base, "STRIPE_SECRET_KEY": SECRET_KEY,
-                       "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET})
+    os.environ.update(
+        {"STRIPE_API_BASE": base, "STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    )
     return base
 
 
@@ -38,8 +39,16 @@ def configure(port: int) -> str:
 def running(port: int, store_dir: Path) -> Iterator[str]:
     from devstack.ports import wait_listening
 
-    args = [sys.executable, "-m", "devstack.stripe_emulator", "--port", str(port),
-            "--store", str(store_dir / "stripe.pickle"), "--from-scratch"]
+    args = [
+        sys.executable,
+        "-m",
+        "devstack.stripe_emulator",
+        "--port",
+        str(port),
+        "--store",
+        str(store_dir / "stripe.pickle"),
+        "--from-scratch",
+    ]
     process = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
     try:
         wait_listening(port, 30, "the Stripe emulator")

@@ -15,13 +15,35 @@ GRANULARITIES = ("day", "week", "month")
 MAX_DAYS = 366
 
 COUNTED_KINDS = (
-    "booking.confirmed", "booking.declined", "booking.cancelled", "booking.completed", "booking.no_show",
-    "waitlist.claimed", "payment.charged", "payment.refunded", "dispute.opened",
+    "booking.confirmed",
+    "booking.declined",
+    "booking.cancelled",
+    "booking.completed",
+    "booking.no_show",
+    "waitlist.claimed",
+    "payment.charged",
+    "payment.refunded",
+    "dispute.opened",
 )
 PLAIN = (
-    "bookings", "seats_sold", "new_players", "repeat_bookings", "requests_answered", "response_seconds",
-    "declined", "cancelled_by_player", "cancelled_by_host", "cancelled_by_system", "seats_cancelled", "completed",
-    "seats_completed", "no_shows", "sessions_run", "capacity_run", "waitlist_conversions", "disputes",
+    "bookings",
+    "seats_sold",
+    "new_players",
+    "repeat_bookings",
+    "requests_answered",
+    "response_seconds",
+    "declined",
+    "cancelled_by_player",
+    "cancelled_by_host",
+    "cancelled_by_system",
+    "seats_cancelled",
+    "completed",
+    "seats_completed",
+    "no_shows",
+    "sessions_run",
+    "capacity_run",
+    "waitlist_conversions",
+    "disputes",
 )
 REVENUE, REFUNDS, LISTING = "revenue#", "refunds#", "lst#"  # + currency / + listing id
 SEAT = 1_000_000  # a listing's day counter packs seats * SEAT + bookings in one number (fewer attributes to read)
@@ -149,8 +171,9 @@ def periods_between(start: date, end: date, granularity: str) -> list[date]:
     return found
 
 
-def roll_up(days: Mapping[date, Mapping[str, int]], granularity: str, start: date | None = None,
-            end: date | None = None) -> dict[date, dict[str, int]]:
+def roll_up(
+    days: Mapping[date, Mapping[str, int]], granularity: str, start: date | None = None, end: date | None = None
+) -> dict[date, dict[str, int]]:
     """Day counters summed per period; with `start` and `end`, every period of the range is present."""
     periods: dict[date, dict[str, int]] = {}
     if start is not None and end is not None:
@@ -167,7 +190,7 @@ def fill_rate(c: Mapping[str, int]) -> float | None:
 
 
 def by_prefix(c: Mapping[str, int], prefix: str) -> dict[str, int]:
-    return {k[len(prefix):]: v for k, v in c.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in c.items() if k.startswith(prefix)}
 
 
 def top_listings(c: Mapping[str, int], n: int = 5) -> list[tuple[str, int, int]]:

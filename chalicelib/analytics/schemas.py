@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class AnalyticsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    from_: date | None = Field(default=None, alias="from",
-                               description="First day (host's timezone); default: to - 29 days.")
+    from_: date | None = Field(
+        default=None, alias="from", description="First day (host's timezone); default: to - 29 days."
+    )
     to: date | None = Field(default=None, description="Last day, inclusive (host's timezone); default: today.")
     granularity: Literal["day", "week", "month"] = "day"
 
@@ -91,5 +92,3 @@ class AdminMetrics(BaseModel):
     reported_reviews: int = Field(description="Reports of reviews, one per reporter and review (all time).")
     hidden_reviews: int
     reported_messages: int = Field(description="Reports of chat messages, one per member and message (all time).")
-
-

@@ -50,8 +50,16 @@ from chalicelib.core.settings import get_settings
 
 MARK_TTL = timedelta(days=60)
 ATTEMPTS = 12  # reads and conditional writes of one count, while racing counts change its facts or day
-PLATFORM_KEYS = ("bookings", "seats_sold", "disputes", "completed", "no_shows", "cancelled_by_player",
-                 "cancelled_by_host", "cancelled_by_system")
+PLATFORM_KEYS = (
+    "bookings",
+    "seats_sold",
+    "disputes",
+    "completed",
+    "no_shows",
+    "cancelled_by_player",
+    "cancelled_by_host",
+    "cancelled_by_system",
+)
 RAW_KEYS = frozenset({"PK", "SK", "kind", "created_at", "updated_at", "expires_at"})
 
 
@@ -93,12 +101,19 @@ def happening_of(event: events.Event) -> domain.Happening | None:
         response = int((event.occurred_at - b.created_at).total_seconds())
     finished = event.kind in ("booking.completed", "booking.no_show")
     return domain.Happening(
-        event_id=event.event_id, kind=event.kind, host_id=host_id, at=event.occurred_at,
+        event_id=event.event_id,
+        kind=event.kind,
+        host_id=host_id,
+        at=event.occurred_at,
         player_id=str(p.get("player_id") or (b.player_id if b else "")) or None,
-        session_id=b.session_id if b else None, listing_id=b.listing_id if b else None,
-        seats=b.seats if b else 0, capacity=_capacity(b.session_id) if b and finished else 0,
-        amount=int(p.get("amount") or 0), currency=str(p["currency"]).lower() if p.get("currency") else None,
-        reason=str(p["reason"]) if p.get("reason") else None, response_seconds=response,
+        session_id=b.session_id if b else None,
+        listing_id=b.listing_id if b else None,
+        seats=b.seats if b else 0,
+        capacity=_capacity(b.session_id) if b and finished else 0,
+        amount=int(p.get("amount") or 0),
+        currency=str(p["currency"]).lower() if p.get("currency") else None,
+        reason=str(p["reason"]) if p.get("reason") else None,
+        response_seconds=response,
     )
 
 
@@ -187,8 +202,10 @@ def _count(h: domain.Happening, zone: str) -> None:
     now = clock.now()
 
     def build(tx: TransactWrite) -> None:
-        tx.save(EventMarkItem(mark_pk(h.event_id), MARK_SK, event_kind=h.kind, expires_at=now + MARK_TTL),
-                condition=EventMarkItem.PK.does_not_exist())
+        tx.save(
+            EventMarkItem(mark_pk(h.event_id), MARK_SK, event_kind=h.kind, expires_at=now + MARK_TTL),
+            condition=EventMarkItem.PK.does_not_exist(),
+        )
         if day is not None:
             tx.save(day)  # conditional on its version (VersionedItem)
         _add(tx, hpk, TOTAL_SK, counts)
@@ -216,8 +233,11 @@ def _query_days(pk: str, start: date, end: date, **extra: Any) -> Iterator[tuple
     request: dict[str, Any] = {
         "TableName": get_settings().table_name,
         "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
-        "ExpressionAttributeValues": {":pk": {"S": pk}, ":lo": {"S": day_sk(start.isoformat())},
-                                      ":hi": {"S": day_sk(end.isoformat())}},
+        "ExpressionAttributeValues": {
+            ":pk": {"S": pk},
+            ":lo": {"S": day_sk(start.isoformat())},
+            ":hi": {"S": day_sk(end.isoformat())},
+        },
         **extra,
     }
     while True:
@@ -232,15 +252,19 @@ def _query_days(pk: str, start: date, end: date, **extra: Any) -> Iterator[tuple
 def day_counters(host_id: str, start: date, end: date) -> dict[date, dict[str, int]]:
     """The host's counters per host-local day, `start`..`end` inclusive: one Query of two attributes
     an item, however many counters a day holds."""
-    days = _query_days(host_pk(host_id), start, end, ProjectionExpression="SK, #c",
-                       ExpressionAttributeNames={"#c": "counts"})
+    days = _query_days(
+        host_pk(host_id), start, end, ProjectionExpression="SK, #c", ExpressionAttributeNames={"#c": "counts"}
+    )
     return {day: counts for day, item in days if (counts := json.loads(item["counts"]["S"]))}
 
 
 def host_totals(host_id: str) -> dict[str, int]:
     """The host's counters since the start (one GetItem)."""
-    found = _client().get_item(TableName=get_settings().table_name,
-                               Key={"PK": {"S": host_pk(host_id)}, "SK": {"S": TOTAL_SK}}).get("Item")
+    found = (
+        _client()
+        .get_item(TableName=get_settings().table_name, Key={"PK": {"S": host_pk(host_id)}, "SK": {"S": TOTAL_SK}})
+        .get("Item")
+    )
     return _numbers(found) if found else {}
 
 
@@ -261,13 +285,23 @@ def _amounts(c: dict[str, int], prefix: str) -> list[schemas.Amount]:
 def _figures(c: dict[str, int]) -> schemas.Figures:
     g = c.get
     return schemas.Figures(
-        bookings=g("bookings", 0), seats_sold=g("seats_sold", 0), fill_rate=domain.fill_rate(c),
-        sessions_run=g("sessions_run", 0), completed=g("completed", 0), revenue=_amounts(c, domain.REVENUE),
+        bookings=g("bookings", 0),
+        seats_sold=g("seats_sold", 0),
+        fill_rate=domain.fill_rate(c),
+        sessions_run=g("sessions_run", 0),
+        completed=g("completed", 0),
+        revenue=_amounts(c, domain.REVENUE),
         refunds=_amounts(c, domain.REFUNDS),
-        cancellations=schemas.Cancellations(by_player=g("cancelled_by_player", 0), by_host=g("cancelled_by_host", 0),
-                                            by_system=g("cancelled_by_system", 0)),
-        no_shows=g("no_shows", 0), declined=g("declined", 0), new_players=g("new_players", 0),
-        repeat_bookings=g("repeat_bookings", 0), waitlist_conversions=g("waitlist_conversions", 0),
+        cancellations=schemas.Cancellations(
+            by_player=g("cancelled_by_player", 0),
+            by_host=g("cancelled_by_host", 0),
+            by_system=g("cancelled_by_system", 0),
+        ),
+        no_shows=g("no_shows", 0),
+        declined=g("declined", 0),
+        new_players=g("new_players", 0),
+        repeat_bookings=g("repeat_bookings", 0),
+        waitlist_conversions=g("waitlist_conversions", 0),
     )
 
 
@@ -281,12 +315,16 @@ def host_analytics(principal: Principal, query: schemas.AnalyticsQuery) -> schem
         domain.add(total, counts)
     periods = domain.roll_up(days, query.granularity, start, end)
     return schemas.AnalyticsOut(
-        host_id=principal.user_id, timezone=zone, from_=start.isoformat(), to=end.isoformat(),
+        host_id=principal.user_id,
+        timezone=zone,
+        from_=start.isoformat(),
+        to=end.isoformat(),
         granularity=query.granularity,
         periods=[schemas.Period(start=d.isoformat(), **_figures(c).model_dump()) for d, c in periods.items()],
         totals=_figures(total),
-        top_listings=[schemas.TopListing(listing_id=lid, bookings=b, seats_sold=s)
-                      for lid, b, s in domain.top_listings(total)],
+        top_listings=[
+            schemas.TopListing(listing_id=lid, bookings=b, seats_sold=s) for lid, b, s in domain.top_listings(total)
+        ],
     )
 
 
@@ -294,21 +332,50 @@ def host_analytics_csv(principal: Principal, query: schemas.AnalyticsQuery) -> s
     """The same figures, one row per period, money per currency in its own columns."""
     out = host_analytics(principal, query)
     currencies = sorted({a.currency for p in out.periods for a in (*p.revenue, *p.refunds)})
-    head = ["period_start", "bookings", "seats_sold", "fill_rate", "sessions_run", "completed",
-            *[f"revenue_{c}" for c in currencies], *[f"refunds_{c}" for c in currencies], "cancelled_by_player",
-            "cancelled_by_host", "cancelled_by_system", "no_shows", "declined", "new_players", "repeat_bookings",
-            "waitlist_conversions"]
+    head = [
+        "period_start",
+        "bookings",
+        "seats_sold",
+        "fill_rate",
+        "sessions_run",
+        "completed",
+        *[f"revenue_{c}" for c in currencies],
+        *[f"refunds_{c}" for c in currencies],
+        "cancelled_by_player",
+        "cancelled_by_host",
+        "cancelled_by_system",
+        "no_shows",
+        "declined",
+        "new_players",
+        "repeat_bookings",
+        "waitlist_conversions",
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(head)
     for p in out.periods:
         revenue = {a.currency: a.amount for a in p.revenue}
         refunds = {a.currency: a.amount for a in p.refunds}
-        writer.writerow([p.start, p.bookings, p.seats_sold, "" if p.fill_rate is None else p.fill_rate,
-                         p.sessions_run, p.completed, *[revenue.get(c, 0) for c in currencies],
-                         *[refunds.get(c, 0) for c in currencies], p.cancellations.by_player,
-                         p.cancellations.by_host, p.cancellations.by_system, p.no_shows, p.declined,
-                         p.new_players, p.repeat_bookings, p.waitlist_conversions])
+        writer.writerow(
+            [
+                p.start,
+                p.bookings,
+                p.seats_sold,
+                "" if p.fill_rate is None else p.fill_rate,
+                p.sessions_run,
+                p.completed,
+                *[revenue.get(c, 0) for c in currencies],
+                *[refunds.get(c, 0) for c in currencies],
+                p.cancellations.by_player,
+                p.cancellations.by_host,
+                p.cancellations.by_system,
+                p.no_shows,
+                p.declined,
+                p.new_players,
+                p.repeat_bookings,
+                p.waitlist_conversions,
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -321,8 +388,9 @@ def platform_days(start: date, end: date) -> dict[str, int]:
     return total
 
 
-def admin_metrics(principal: Principal, days: int, *, review_stats: dict[str, int],
-                  reported_messages: int) -> schemas.AdminMetrics:
+def admin_metrics(
+    principal: Principal, days: int, *, review_stats: dict[str, int], reported_messages: int
+) -> schemas.AdminMetrics:
     """The platform overview from analytics' counters, with the totals the packages above keep
     (reviews' `stats()`, chat's reported messages), which the dashboards hand in."""
     require_admin(principal)
@@ -332,14 +400,23 @@ def admin_metrics(principal: Principal, days: int, *, review_stats: dict[str, in
     month_start = end.replace(day=1)
     active = platform_days(month_start, end).get("active_hosts", 0)
     return schemas.AdminMetrics(
-        from_=start.isoformat(), to=end.isoformat(), bookings=c.get("bookings", 0), seats_sold=c.get("seats_sold", 0),
-        revenue=_amounts(c, domain.REVENUE), refunds=_amounts(c, domain.REFUNDS),
-        cancellations=schemas.Cancellations(by_player=c.get("cancelled_by_player", 0),
-                                            by_host=c.get("cancelled_by_host", 0),
-                                            by_system=c.get("cancelled_by_system", 0)),
-        disputes=c.get("disputes", 0), active_hosts_this_month=active,
-        reviews_written=review_stats["reviews"], reported_reviews=review_stats["reports"],
-        hidden_reviews=review_stats["hidden"], reported_messages=reported_messages,
+        from_=start.isoformat(),
+        to=end.isoformat(),
+        bookings=c.get("bookings", 0),
+        seats_sold=c.get("seats_sold", 0),
+        revenue=_amounts(c, domain.REVENUE),
+        refunds=_amounts(c, domain.REFUNDS),
+        cancellations=schemas.Cancellations(
+            by_player=c.get("cancelled_by_player", 0),
+            by_host=c.get("cancelled_by_host", 0),
+            by_system=c.get("cancelled_by_system", 0),
+        ),
+        disputes=c.get("disputes", 0),
+        active_hosts_this_month=active,
+        reviews_written=review_stats["reviews"],
+        reported_reviews=review_stats["reports"],
+        hidden_reviews=review_stats["hidden"],
+        reported_messages=reported_messages,
     )
 
 

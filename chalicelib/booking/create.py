@@ -180,19 +180,45 @@ def write_new(tx: TransactWrite, session: SessionForBooking, booking: BookingIte
     tx.save(PlayerGuardItem(pk, sk, booking_id=booking.booking_id), condition=PlayerGuardItem.PK.does_not_exist())
     payload = {"booking_id": booking.booking_id}
     if booking.state == domain.PENDING_PAYMENT and booking.hold_expires_at:
-        timers.schedule(tx, handler=jobs.HOLD_EXPIRY, due_at=booking.hold_expires_at, subject=booking.booking_id,
-                        payload=payload, timer_id=f"hold#{booking.booking_id}")
+        timers.schedule(
+            tx,
+            handler=jobs.HOLD_EXPIRY,
+            due_at=booking.hold_expires_at,
+            subject=booking.booking_id,
+            payload=payload,
+            timer_id=f"hold#{booking.booking_id}",
+        )
     if booking.state == domain.REQUESTED and booking.hold_expires_at:
-        timers.schedule(tx, handler=jobs.REQUEST_EXPIRY, due_at=booking.hold_expires_at, subject=booking.booking_id,
-                        payload=payload, timer_id=f"request#{booking.booking_id}")
+        timers.schedule(
+            tx,
+            handler=jobs.REQUEST_EXPIRY,
+            due_at=booking.hold_expires_at,
+            subject=booking.booking_id,
+            payload=payload,
+            timer_id=f"request#{booking.booking_id}",
+        )
     schedule_session_timers(tx, session)
     if booking.state == domain.CONFIRMED:
-        effects.chat_roster(tx, action="join", booking_id=booking.booking_id, session_id=session.session_id,
-                            host_id=booking.host_id, player_id=booking.player_id)
+        effects.chat_roster(
+            tx,
+            action="join",
+            booking_id=booking.booking_id,
+            session_id=session.session_id,
+            host_id=booking.host_id,
+            player_id=booking.player_id,
+        )
     kind = {domain.CONFIRMED: "booking.confirmed", domain.REQUESTED: "booking.requested"}.get(booking.state)
     if kind:
-        effects.event(tx, kind, subject=booking.booking_id, dedupe=booking.booking_id, booking_id=booking.booking_id,
-                      session_id=session.session_id, player_id=booking.player_id, host_id=booking.host_id)
+        effects.event(
+            tx,
+            kind,
+            subject=booking.booking_id,
+            dedupe=booking.booking_id,
+            booking_id=booking.booking_id,
+            session_id=session.session_id,
+            player_id=booking.player_id,
+            host_id=booking.host_id,
+        )
 
 
 def schedule_session_timers(tx: TransactWrite, session: SessionForBooking) -> None:
@@ -201,10 +227,22 @@ def schedule_session_timers(tx: TransactWrite, session: SessionForBooking) -> No
     payload = {"session_id": session.session_id}
     check_at = domain.min_players_check_at(session.starts_at)
     if session.min_players > 1 and check_at > now:
-        timers.schedule(tx, handler=jobs.MIN_PLAYERS, due_at=check_at, subject=session.session_id, payload=payload,
-                        timer_id=f"minplayers#{session.session_id}")
-    timers.schedule(tx, handler=jobs.COMPLETION, due_at=session.ends_at, subject=session.session_id, payload=payload,
-                    timer_id=f"complete#{session.session_id}")
+        timers.schedule(
+            tx,
+            handler=jobs.MIN_PLAYERS,
+            due_at=check_at,
+            subject=session.session_id,
+            payload=payload,
+            timer_id=f"minplayers#{session.session_id}",
+        )
+    timers.schedule(
+        tx,
+        handler=jobs.COMPLETION,
+        due_at=session.ends_at,
+        subject=session.session_id,
+        payload=payload,
+        timer_id=f"complete#{session.session_id}",
+    )
 
 
 def book(
@@ -258,20 +296,29 @@ def _with_payment(principal: Principal, session: SessionForBooking, booking: Boo
     manual = booking.mode == "approval"
     try:
         charge = payments.charge_for_booking(
-            booking_id=booking.booking_id, session_id=session.session_id, user_id=principal.user_id,
-            email=principal.email, amount=int(booking.amount), currency=booking.currency, manual_capture=manual,
+            booking_id=booking.booking_id,
+            session_id=session.session_id,
+            user_id=principal.user_id,
+            email=principal.email,
+            amount=int(booking.amount),
+            currency=booking.currency,
+            manual_capture=manual,
         )
     except ProblemError:
         from chalicelib.booking import lifecycle
 
         lifecycle.abandon(booking.booking_id)  # no payment could start: give the seats back now
         raise
-    booking.update(actions=[
-        BookingItem.payment_intent_id.set(charge.payment_intent_id),
-        BookingItem.client_secret.set(charge.client_secret),
-    ])
+    booking.update(
+        actions=[
+            BookingItem.payment_intent_id.set(charge.payment_intent_id),
+            BookingItem.client_secret.set(charge.client_secret),
+        ]
+    )
     payment = schemas.PaymentOut(
-        payment_intent_id=charge.payment_intent_id, client_secret=charge.client_secret,
-        amount=Money(amount=charge.amount, currency=charge.currency), capture="manual" if manual else "automatic",
+        payment_intent_id=charge.payment_intent_id,
+        client_secret=charge.client_secret,
+        amount=Money(amount=charge.amount, currency=charge.currency),
+        capture="manual" if manual else "automatic",
     )
     return schemas.BookingCreated(**store.booking_out(booking).model_dump(), payment=payment)

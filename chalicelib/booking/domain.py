@@ -40,8 +40,20 @@ PLAYER_RESCHEDULE = "player_reschedule"
 COMPLETE = "complete"
 MARK_NO_SHOW = "mark_no_show"
 BOOKING_EVENTS = (
-    PAYMENT_SUCCEEDED, PAYMENT_FAILED, PAYMENT_AUTHORIZED, PAYMENT_CANCELED, HOLD_EXPIRED, ACCEPT, DECLINE,
-    REQUEST_EXPIRED, PLAYER_CANCEL, HOST_CANCEL, SESSION_CANCELLED, PLAYER_RESCHEDULE, COMPLETE, MARK_NO_SHOW,
+    PAYMENT_SUCCEEDED,
+    PAYMENT_FAILED,
+    PAYMENT_AUTHORIZED,
+    PAYMENT_CANCELED,
+    HOLD_EXPIRED,
+    ACCEPT,
+    DECLINE,
+    REQUEST_EXPIRED,
+    PLAYER_CANCEL,
+    HOST_CANCEL,
+    SESSION_CANCELLED,
+    PLAYER_RESCHEDULE,
+    COMPLETE,
+    MARK_NO_SHOW,
 )
 
 BOOKING_TRANSITIONS: Mapping[tuple[str, str], str] = {
@@ -188,8 +200,9 @@ class PaymentStep:
     release: bool  # an authorization of a booking that closed: release it
 
 
-def payment_step(state: str, payment_status: str | None, amount_refunded: int, disputed: bool,
-                 pay: Payment) -> PaymentStep | None:
+def payment_step(
+    state: str, payment_status: str | None, amount_refunded: int, disputed: bool, pay: Payment
+) -> PaymentStep | None:
     """What the booking does about its payment now; None when it already matches."""
     status = payment_status or NOT_PAID
     event, late, release = None, 0, False
@@ -216,6 +229,9 @@ def payment_step(state: str, payment_status: str | None, amount_refunded: int, d
     refunded = pay.refunded if pay.charged else amount_refunded
     flagged = disputed or pay.disputed
     if (event, late, release) == (None, 0, False) and (status, refunded, flagged) == (
-            payment_status or NOT_PAID, amount_refunded, disputed):
+        payment_status or NOT_PAID,
+        amount_refunded,
+        disputed,
+    ):
         return None
     return PaymentStep(event, status, refunded, flagged, late, release)

@@ -25,14 +25,19 @@ def event(tx: TransactWrite, kind: str, *, subject: str, dedupe: str, **payload:
 
 
 def offer_freed_seats(tx: TransactWrite, *, booking_id: str, session_id: str) -> None:
-    outbox.emit(tx, kind=OFFER_SEATS, subject=booking_id, dedupe_key=f"offer#{booking_id}",
-                payload={"session_id": session_id})
-
-
-def chat_roster(tx: TransactWrite, *, action: str, booking_id: str, session_id: str, host_id: str,
-                player_id: str) -> None:
     outbox.emit(
-        tx, kind=CHAT_ROSTER, subject=booking_id, dedupe_key=f"chat#{action}#{booking_id}#{session_id}",
+        tx, kind=OFFER_SEATS, subject=booking_id, dedupe_key=f"offer#{booking_id}", payload={"session_id": session_id}
+    )
+
+
+def chat_roster(
+    tx: TransactWrite, *, action: str, booking_id: str, session_id: str, host_id: str, player_id: str
+) -> None:
+    outbox.emit(
+        tx,
+        kind=CHAT_ROSTER,
+        subject=booking_id,
+        dedupe_key=f"chat#{action}#{booking_id}#{session_id}",
         payload={"action": action, "session_id": session_id, "host_id": host_id, "player_id": player_id},
     )
 

@@ -41,8 +41,16 @@ def apply_change(booking_id: str, change: Callable[[TransactWrite, BookingItem],
     raise Conflict("The booking changed meanwhile; try again.", code="concurrent_change")
 
 
-def close(tx: TransactWrite, b: BookingItem, event: str, kind: str, *extra: Any, reason: str,
-          release: bool = True, refund: int = 0) -> None:
+def close(
+    tx: TransactWrite,
+    b: BookingItem,
+    event: str,
+    kind: str,
+    *extra: Any,
+    reason: str,
+    release: bool = True,
+    refund: int = 0,
+) -> None:
     """End an active booking: its seats go back (and are offered to the waitlist), the player may book
     again, everyone hears `kind` (with the `refund` it gives back, in the booking's currency); an
     authorization or an unpaid intent is released."""
@@ -50,12 +58,28 @@ def close(tx: TransactWrite, b: BookingItem, event: str, kind: str, *extra: Any,
     store.give_back_seats(tx, b)
     store.move(tx, b, to, *extra, reason=reason)
     told = {"refund_amount": refund, "refund_currency": b.currency} if refund else {}
-    effects.event(tx, kind, subject=b.booking_id, dedupe=b.booking_id, booking_id=b.booking_id,
-                  session_id=b.session_id, player_id=b.player_id, host_id=b.host_id, reason=reason, **told)
+    effects.event(
+        tx,
+        kind,
+        subject=b.booking_id,
+        dedupe=b.booking_id,
+        booking_id=b.booking_id,
+        session_id=b.session_id,
+        player_id=b.player_id,
+        host_id=b.host_id,
+        reason=reason,
+        **told,
+    )
     effects.offer_freed_seats(tx, booking_id=b.booking_id, session_id=b.session_id)
     if b.state == domain.CONFIRMED:
-        effects.chat_roster(tx, action="leave", booking_id=b.booking_id, session_id=b.session_id,
-                            host_id=b.host_id, player_id=b.player_id)
+        effects.chat_roster(
+            tx,
+            action="leave",
+            booking_id=b.booking_id,
+            session_id=b.session_id,
+            host_id=b.host_id,
+            player_id=b.player_id,
+        )
     if release and b.payment_intent_id and b.payment_status in (domain.AWAITING, domain.AUTHORIZED, domain.FAILED):
         payments.request_release(tx, subject_id=b.booking_id, payment_intent_id=b.payment_intent_id)
 
@@ -85,6 +109,7 @@ def expire_request(booking_id: str) -> None:
 
 def abandon(booking_id: str) -> None:
     """No PaymentIntent could be created: the hold ends now rather than in 15 minutes."""
+
     def change(tx: TransactWrite, b: BookingItem) -> bool:
         if b.state not in domain.SEAT_HELD:
             return False
@@ -112,11 +137,19 @@ def quote_for(b: BookingItem) -> policies.Quote:
 
 
 def quote_out(b: BookingItem, q: policies.Quote) -> schemas.QuoteOut:
-    tier = schemas.TierOut(hours_before_start=q.tier.hours_before_start, refund_percent=q.tier.refund_percent) \
-        if q.tier else None
-    return schemas.QuoteOut(booking_id=b.booking_id, refund=Money(amount=q.refund_amount, currency=b.currency),
-                            refund_percent=q.refund_percent, tier=tier, reason=q.reason,
-                            quoted_at=clock.to_wire(clock.now()))
+    tier = (
+        schemas.TierOut(hours_before_start=q.tier.hours_before_start, refund_percent=q.tier.refund_percent)
+        if q.tier
+        else None
+    )
+    return schemas.QuoteOut(
+        booking_id=b.booking_id,
+        refund=Money(amount=q.refund_amount, currency=b.currency),
+        refund_percent=q.refund_percent,
+        tier=tier,
+        reason=q.reason,
+        quoted_at=clock.to_wire(clock.now()),
+    )
 
 
 def cancellation_quote(principal: Principal, booking_id: str) -> schemas.QuoteOut:
@@ -136,11 +169,22 @@ def cancel(principal: Principal, booking_id: str) -> schemas.CancelOut:
         q = quote_for(fresh)
         refund_amount[0] = q.refund_amount
         charged = bool(fresh.payment_intent_id) and fresh.payment_status in domain.CHARGED
-        close(tx, fresh, domain.PLAYER_CANCEL, "booking.cancelled", reason="player_cancelled",
-              refund=q.refund_amount if charged else 0)
+        close(
+            tx,
+            fresh,
+            domain.PLAYER_CANCEL,
+            "booking.cancelled",
+            reason="player_cancelled",
+            refund=q.refund_amount if charged else 0,
+        )
         if charged and fresh.payment_intent_id:
-            payments.request_refund(tx, subject_id=fresh.booking_id, payment_intent_id=fresh.payment_intent_id,
-                                    amount=q.refund_amount, reason="player_cancelled")
+            payments.request_refund(
+                tx,
+                subject_id=fresh.booking_id,
+                payment_intent_id=fresh.payment_intent_id,
+                amount=q.refund_amount,
+                reason="player_cancelled",
+            )
             # What the policy keeps is the host's, paid out after the session like a completed booking's.
             payments.schedule_payout(tx, booking_id=fresh.booking_id, ends_at=fresh.ends_at)
         return True
@@ -157,8 +201,9 @@ def close_for_session(tx: TransactWrite, b: BookingItem, *, event: str, reason: 
     paid = int(b.amount or 0) - int(b.amount_refunded or 0) if b.payment_status in domain.CHARGED else 0
     close(tx, b, event, "booking.cancelled", reason=reason, refund=paid if b.payment_intent_id else 0)
     if paid > 0 and b.payment_intent_id:
-        payments.request_refund(tx, subject_id=b.booking_id, payment_intent_id=b.payment_intent_id, amount=paid,
-                                reason=reason)
+        payments.request_refund(
+            tx, subject_id=b.booking_id, payment_intent_id=b.payment_intent_id, amount=paid, reason=reason
+        )
 
 
 # The host's answers
@@ -189,11 +234,24 @@ def accept(principal: Principal, booking_id: str) -> schemas.BookingOut:
         seats.confirm_hold(tx, fresh.session_id, int(fresh.seats))
         store.move(tx, fresh, domain.CONFIRMED)
         timers.cancel(tx, f"request#{fresh.booking_id}")
-        effects.chat_roster(tx, action="join", booking_id=fresh.booking_id, session_id=fresh.session_id,
-                            host_id=fresh.host_id, player_id=fresh.player_id)
-        effects.event(tx, "booking.confirmed", subject=fresh.booking_id, dedupe=fresh.booking_id,
-                      booking_id=fresh.booking_id, session_id=fresh.session_id, player_id=fresh.player_id,
-                      host_id=fresh.host_id)
+        effects.chat_roster(
+            tx,
+            action="join",
+            booking_id=fresh.booking_id,
+            session_id=fresh.session_id,
+            host_id=fresh.host_id,
+            player_id=fresh.player_id,
+        )
+        effects.event(
+            tx,
+            "booking.confirmed",
+            subject=fresh.booking_id,
+            dedupe=fresh.booking_id,
+            booking_id=fresh.booking_id,
+            session_id=fresh.session_id,
+            player_id=fresh.player_id,
+            host_id=fresh.host_id,
+        )
         return True
 
     apply_change(booking_id, change)
@@ -225,8 +283,14 @@ def no_show(principal: Principal, booking_id: str) -> schemas.BookingOut:
         store.move(tx, fresh, store.next_state(fresh, domain.MARK_NO_SHOW), reason="no_show")
         if fresh.payment_status in domain.CHARGED and fresh.state == domain.CONFIRMED:
             payments.schedule_payout(tx, booking_id=fresh.booking_id, ends_at=fresh.ends_at)
-        effects.event(tx, "booking.no_show", subject=fresh.booking_id, dedupe=fresh.booking_id,
-                      booking_id=fresh.booking_id, player_id=fresh.player_id)
+        effects.event(
+            tx,
+            "booking.no_show",
+            subject=fresh.booking_id,
+            dedupe=fresh.booking_id,
+            booking_id=fresh.booking_id,
+            player_id=fresh.player_id,
+        )
         return True
 
     apply_change(booking_id, change)

@@ -24,8 +24,9 @@ def reschedule(principal: Principal, booking_id: str, body: schemas.RescheduleIn
     except Exception:
         raise ValidationFailed("No such session.", errors=[FieldError("session_id", "no such session")]) from None
     if target.listing_id != b.listing_id:
-        raise ValidationFailed("Not a session of the same listing.",
-                               errors=[FieldError("session_id", "must belong to the same listing")])
+        raise ValidationFailed(
+            "Not a session of the same listing.", errors=[FieldError("session_id", "must belong to the same listing")]
+        )
     create.bookable(target, principal)
     seats_n = int(b.seats)
     for _ in range(conditional.ATTEMPTS):
@@ -38,22 +39,49 @@ def reschedule(principal: Principal, booking_id: str, body: schemas.RescheduleIn
             old_pk, old_sk = guard_key(b.session_id, b.player_id)
             tx.delete(PlayerGuardItem(old_pk, old_sk), condition=PlayerGuardItem.booking_id == b.booking_id)
             new_pk, new_sk = guard_key(t.session_id, b.player_id)
-            tx.save(PlayerGuardItem(new_pk, new_sk, booking_id=b.booking_id),
-                    condition=PlayerGuardItem.PK.does_not_exist())
-            tx.update(b, actions=[
-                BookingItem.session_id.set(t.session_id), BookingItem.starts_at.set(t.starts_at),
-                BookingItem.ends_at.set(t.ends_at), BookingItem.free_cancel_until.remove(),
-                BookingItem.GSI1SK.set(f"{clock.to_wire(t.starts_at)}#{b.booking_id}"),
-                BookingItem.GSI2PK.set(f"SESBKG#{t.session_id}"), BookingItem.updated_at.set(clock.now()),
-            ], condition=(BookingItem.state == domain.CONFIRMED) & (BookingItem.session_id == b.session_id))
+            tx.save(
+                PlayerGuardItem(new_pk, new_sk, booking_id=b.booking_id), condition=PlayerGuardItem.PK.does_not_exist()
+            )
+            tx.update(
+                b,
+                actions=[
+                    BookingItem.session_id.set(t.session_id),
+                    BookingItem.starts_at.set(t.starts_at),
+                    BookingItem.ends_at.set(t.ends_at),
+                    BookingItem.free_cancel_until.remove(),
+                    BookingItem.GSI1SK.set(f"{clock.to_wire(t.starts_at)}#{b.booking_id}"),
+                    BookingItem.GSI2PK.set(f"SESBKG#{t.session_id}"),
+                    BookingItem.updated_at.set(clock.now()),
+                ],
+                condition=(BookingItem.state == domain.CONFIRMED) & (BookingItem.session_id == b.session_id),
+            )
             create.schedule_session_timers(tx, t)
-            effects.chat_roster(tx, action="leave", booking_id=b.booking_id, session_id=b.session_id,
-                                host_id=b.host_id, player_id=b.player_id)
-            effects.chat_roster(tx, action="join", booking_id=b.booking_id, session_id=t.session_id,
-                                host_id=b.host_id, player_id=b.player_id)
-            effects.event(tx, "booking.rescheduled", subject=b.booking_id, dedupe=f"{b.booking_id}#{t.session_id}",
-                          booking_id=b.booking_id, player_id=b.player_id, from_session_id=b.session_id,
-                          session_id=t.session_id)
+            effects.chat_roster(
+                tx,
+                action="leave",
+                booking_id=b.booking_id,
+                session_id=b.session_id,
+                host_id=b.host_id,
+                player_id=b.player_id,
+            )
+            effects.chat_roster(
+                tx,
+                action="join",
+                booking_id=b.booking_id,
+                session_id=t.session_id,
+                host_id=b.host_id,
+                player_id=b.player_id,
+            )
+            effects.event(
+                tx,
+                "booking.rescheduled",
+                subject=b.booking_id,
+                dedupe=f"{b.booking_id}#{t.session_id}",
+                booking_id=b.booking_id,
+                player_id=b.player_id,
+                from_session_id=b.session_id,
+                session_id=t.session_id,
+            )
 
         try:
             conditional.run(build)

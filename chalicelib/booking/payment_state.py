@@ -30,34 +30,56 @@ class Bookings:
         b = store.find_booking(subject_id)
         if b is None or not b.amount:
             return None
-        return payments.Expected(subject_id=b.booking_id, intent_id=b.payment_intent_id, amount=int(b.amount),
-                                 currency=b.currency, host_id=b.host_id, player_id=b.player_id, state=b)
+        return payments.Expected(
+            subject_id=b.booking_id,
+            intent_id=b.payment_intent_id,
+            amount=int(b.amount),
+            currency=b.currency,
+            host_id=b.host_id,
+            player_id=b.player_id,
+            state=b,
+        )
 
     def apply(self, tx: TransactWrite, expected: payments.Expected, view: payments.PaymentView) -> bool:
         b: BookingItem = expected.state
-        pay = domain.Payment(intent_status=view.intent_status, failed=view.failed,
-                             charged=view.amount_received if view.charged else 0, money_status=view.money_status,
-                             refunded=view.refunded, disputed=view.disputed)
+        pay = domain.Payment(
+            intent_status=view.intent_status,
+            failed=view.failed,
+            charged=view.amount_received if view.charged else 0,
+            money_status=view.money_status,
+            refunded=view.refunded,
+            disputed=view.disputed,
+        )
         step = domain.payment_step(b.state, b.payment_status, int(b.amount_refunded or 0), bool(b.disputed), pay)
         if step is None:
             return False
-        fields: list[Action] = [BookingItem.payment_status.set(step.payment_status),
-                  BookingItem.amount_refunded.set(step.amount_refunded), BookingItem.disputed.set(step.disputed)]
+        fields: list[Action] = [
+            BookingItem.payment_status.set(step.payment_status),
+            BookingItem.amount_refunded.set(step.amount_refunded),
+            BookingItem.disputed.set(step.disputed),
+        ]
         if step.event == domain.PAYMENT_SUCCEEDED:
             _confirm(tx, b, fields)
         elif step.event == domain.PAYMENT_CANCELED:
-            lifecycle.close(tx, b, domain.PAYMENT_CANCELED, "booking.expired", *fields, reason="payment_canceled",
-                            release=False)
+            lifecycle.close(
+                tx, b, domain.PAYMENT_CANCELED, "booking.expired", *fields, reason="payment_canceled", release=False
+            )
         else:
             tx.update(b, actions=fields, condition=BookingItem.state == b.state)
             if step.event == domain.PAYMENT_FAILED:
-                effects.event(tx, "booking.payment_failed", subject=b.booking_id,
-                              dedupe=f"{b.booking_id}#{view.intent_status}#{b.updated_at.isoformat()}",
-                              booking_id=b.booking_id, player_id=b.player_id)
+                effects.event(
+                    tx,
+                    "booking.payment_failed",
+                    subject=b.booking_id,
+                    dedupe=f"{b.booking_id}#{view.intent_status}#{b.updated_at.isoformat()}",
+                    booking_id=b.booking_id,
+                    player_id=b.player_id,
+                )
         intent_id = str(b.payment_intent_id)
         if step.late_refund:
-            payments.request_refund(tx, subject_id=b.booking_id, payment_intent_id=intent_id, amount=step.late_refund,
-                                    reason="late_payment")
+            payments.request_refund(
+                tx, subject_id=b.booking_id, payment_intent_id=intent_id, amount=step.late_refund, reason="late_payment"
+            )
         if step.release:
             payments.request_release(tx, subject_id=b.booking_id, payment_intent_id=intent_id)
         return True
@@ -67,10 +89,19 @@ def _confirm(tx: TransactWrite, b: BookingItem, fields: list[Action]) -> None:
     seats.confirm_hold(tx, b.session_id, int(b.seats))
     store.move(tx, b, domain.booking_next(b.state, domain.PAYMENT_SUCCEEDED), *fields)
     timers.cancel(tx, f"{'hold' if b.state == domain.PENDING_PAYMENT else 'request'}#{b.booking_id}")
-    effects.chat_roster(tx, action="join", booking_id=b.booking_id, session_id=b.session_id, host_id=b.host_id,
-                        player_id=b.player_id)
-    effects.event(tx, "booking.confirmed", subject=b.booking_id, dedupe=b.booking_id, booking_id=b.booking_id,
-                  session_id=b.session_id, player_id=b.player_id, host_id=b.host_id)
+    effects.chat_roster(
+        tx, action="join", booking_id=b.booking_id, session_id=b.session_id, host_id=b.host_id, player_id=b.player_id
+    )
+    effects.event(
+        tx,
+        "booking.confirmed",
+        subject=b.booking_id,
+        dedupe=b.booking_id,
+        booking_id=b.booking_id,
+        session_id=b.session_id,
+        player_id=b.player_id,
+        host_id=b.host_id,
+    )
 
 
 OWNER = Bookings()

@@ -77,10 +77,22 @@ def booking_facts(booking_id: str) -> BookingFacts | None:
     if b is None:
         return None
     return BookingFacts(
-        booking_id=b.booking_id, session_id=b.session_id, listing_id=b.listing_id, host_id=b.host_id,
-        player_id=b.player_id, state=b.state, mode=b.mode, seats=int(b.seats), amount=int(b.amount or 0),
-        currency=b.currency, starts_at=b.starts_at, ends_at=b.ends_at, created_at=b.created_at,
-        close_reason=b.close_reason, payment_status=b.payment_status, amount_refunded=int(b.amount_refunded or 0),
+        booking_id=b.booking_id,
+        session_id=b.session_id,
+        listing_id=b.listing_id,
+        host_id=b.host_id,
+        player_id=b.player_id,
+        state=b.state,
+        mode=b.mode,
+        seats=int(b.seats),
+        amount=int(b.amount or 0),
+        currency=b.currency,
+        starts_at=b.starts_at,
+        ends_at=b.ends_at,
+        created_at=b.created_at,
+        close_reason=b.close_reason,
+        payment_status=b.payment_status,
+        amount_refunded=int(b.amount_refunded or 0),
     )
 
 

@@ -67,8 +67,10 @@ class BookingList(BaseModel):
 
 
 class MyBookingsQuery(_Strict):
-    status: Literal["requested", "pending_payment", "confirmed", "completed", "cancelled", "declined", "expired",
-                    "no_show"] | None = None
+    status: (
+        Literal["requested", "pending_payment", "confirmed", "completed", "cancelled", "declined", "expired", "no_show"]
+        | None
+    ) = None
     when: Literal["upcoming", "past"] = "upcoming"
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=2048)

@@ -61,8 +61,11 @@ def session_cancelled(session_id: str, *, reason: str = "session_cancelled") -> 
     """The session was cancelled: every active booking is cancelled with a full refund and told;
     the waitlist closes. Idempotent; returns how many bookings it closed."""
     closed = _close_all(session_id, event=domain.SESSION_CANCELLED, reason=reason)
-    conditional.run(lambda tx: effects.event(tx, "session.cancelled", subject=session_id, dedupe=session_id,
-                                     session_id=session_id, reason=reason))
+    conditional.run(
+        lambda tx: effects.event(
+            tx, "session.cancelled", subject=session_id, dedupe=session_id, session_id=session_id, reason=reason
+        )
+    )
     return closed
 
 
@@ -77,8 +80,10 @@ def check_min_players(session_id: str) -> None:
         conditional.run(lambda tx: seats.cancel_session(tx, session_id))
     except conditional.Refused:
         return  # cancelled meanwhile
-    logger.info("session cancelled: minimum players not reached",
-                extra={"session_id": session_id, "booked": session.seats_booked, "min": session.min_players})
+    logger.info(
+        "session cancelled: minimum players not reached",
+        extra={"session_id": session_id, "booked": session.seats_booked, "min": session.min_players},
+    )
     session_cancelled(session_id, reason="min_players_not_reached")
 
 
@@ -97,8 +102,15 @@ def complete_session(session_id: str) -> None:
             store.move(tx, b, domain.booking_next(b.state, domain.COMPLETE), reason="completed")
             if b.payment_status in domain.CHARGED:
                 payments.schedule_payout(tx, booking_id=b.booking_id, ends_at=b.ends_at)
-            effects.event(tx, "booking.completed", subject=b.booking_id, dedupe=b.booking_id,
-                          booking_id=b.booking_id, player_id=b.player_id, host_id=b.host_id)
+            effects.event(
+                tx,
+                "booking.completed",
+                subject=b.booking_id,
+                dedupe=b.booking_id,
+                booking_id=b.booking_id,
+                player_id=b.player_id,
+                host_id=b.host_id,
+            )
             return True
 
         lifecycle.apply_change(listed.booking_id, change)
@@ -117,15 +129,27 @@ def session_rescheduled(session_id: str, *, free_cancel_hours: int = 48) -> int:
         def change(tx: TransactWrite, b: BookingItem) -> bool:
             if b.state not in domain.ACTIVE or (b.starts_at == session.starts_at and b.ends_at == session.ends_at):
                 return False
-            tx.update(b, actions=[
-                BookingItem.starts_at.set(session.starts_at), BookingItem.ends_at.set(session.ends_at),
-                BookingItem.GSI1SK.set(f"{clock.to_wire(session.starts_at)}#{b.booking_id}"),
-                BookingItem.free_cancel_until.set(until), BookingItem.updated_at.set(clock.now()),
-            ], condition=BookingItem.state == b.state)
-            effects.event(tx, "booking.rescheduled", subject=b.booking_id,
-                          dedupe=f"{b.booking_id}#{clock.to_wire(session.starts_at)}", booking_id=b.booking_id,
-                          player_id=b.player_id, starts_at=clock.to_wire(session.starts_at),
-                          free_cancel_until=clock.to_wire(until))
+            tx.update(
+                b,
+                actions=[
+                    BookingItem.starts_at.set(session.starts_at),
+                    BookingItem.ends_at.set(session.ends_at),
+                    BookingItem.GSI1SK.set(f"{clock.to_wire(session.starts_at)}#{b.booking_id}"),
+                    BookingItem.free_cancel_until.set(until),
+                    BookingItem.updated_at.set(clock.now()),
+                ],
+                condition=BookingItem.state == b.state,
+            )
+            effects.event(
+                tx,
+                "booking.rescheduled",
+                subject=b.booking_id,
+                dedupe=f"{b.booking_id}#{clock.to_wire(session.starts_at)}",
+                booking_id=b.booking_id,
+                player_id=b.player_id,
+                starts_at=clock.to_wire(session.starts_at),
+                free_cancel_until=clock.to_wire(until),
+            )
             return True
 
         moved += lifecycle.apply_change(listed.booking_id, change) is not None

@@ -49,15 +49,25 @@ def join(principal: Principal, session_id: str, body: schemas.WaitlistIn) -> sch
     create.bookable(session, principal)
     create.terms_for(session, body.seats, None, player_id=principal.user_id)  # what a claim would book
     if session.seats_free >= body.seats:
-        raise Conflict("Seats are free: book them instead.", code="seats_available",
-                       extra={"seats_free": session.seats_free})
+        raise Conflict(
+            "Seats are free: book them instead.", code="seats_available", extra={"seats_free": session.seats_free}
+        )
     if not create.waitlist_open(session):
         raise Conflict("The session starts too soon for a waitlist.", code="waitlist_closed")
     entry_id = ids.new_id("wl")
     entry = WaitlistEntryItem(
-        waitlist_pk(entry_id), "WAITLIST", entry_id=entry_id, session_id=session_id, listing_id=session.listing_id,
-        player_id=principal.user_id, seats=body.seats, state=domain.WAITING,
-        GSI1PK=player_waitlist_pk(principal.user_id), GSI1SK=entry_id, GSI2PK=queue_pk(session_id), GSI2SK=entry_id,
+        waitlist_pk(entry_id),
+        "WAITLIST",
+        entry_id=entry_id,
+        session_id=session_id,
+        listing_id=session.listing_id,
+        player_id=principal.user_id,
+        seats=body.seats,
+        state=domain.WAITING,
+        GSI1PK=player_waitlist_pk(principal.user_id),
+        GSI1SK=entry_id,
+        GSI2PK=queue_pk(session_id),
+        GSI2SK=entry_id,
     )
     wpk, wsk = waiter_key(session_id, principal.user_id)
     gpk, gsk = guard_key(session_id, principal.user_id)
@@ -66,8 +76,15 @@ def join(principal: Principal, session_id: str, body: schemas.WaitlistIn) -> sch
         tx.save(entry, condition=WaitlistEntryItem.PK.does_not_exist())
         tx.save(WaiterGuardItem(wpk, wsk, entry_id=entry_id), condition=WaiterGuardItem.PK.does_not_exist())
         tx.condition_check(PlayerGuardItem, gpk, gsk, condition=PlayerGuardItem.PK.does_not_exist())
-        effects.event(tx, "waitlist.joined", subject=entry_id, dedupe=entry_id, entry_id=entry_id,
-                      session_id=session_id, player_id=principal.user_id)
+        effects.event(
+            tx,
+            "waitlist.joined",
+            subject=entry_id,
+            dedupe=entry_id,
+            entry_id=entry_id,
+            session_id=session_id,
+            player_id=principal.user_id,
+        )
 
     try:
         conditional.run(build)
@@ -81,8 +98,11 @@ def join(principal: Principal, session_id: str, body: schemas.WaitlistIn) -> sch
 
 
 def close_entry(tx: TransactWrite, e: WaitlistEntryItem, to: str) -> None:
-    tx.update(e, actions=[WaitlistEntryItem.state.set(to), WaitlistEntryItem.updated_at.set(clock.now())],
-              condition=WaitlistEntryItem.state == e.state)
+    tx.update(
+        e,
+        actions=[WaitlistEntryItem.state.set(to), WaitlistEntryItem.updated_at.set(clock.now())],
+        condition=WaitlistEntryItem.state == e.state,
+    )
     wpk, wsk = waiter_key(e.session_id, e.player_id)
     tx.delete(WaiterGuardItem(wpk, wsk), condition=WaiterGuardItem.entry_id == e.entry_id)
     if e.state == domain.OFFERED:
@@ -112,8 +132,12 @@ def leave(principal: Principal, session_id: str) -> None:
 
 def mine(principal: Principal, limit: int, cursor: str | None) -> Page:
     scope = f"my-waitlist:{principal.user_id}"
-    found = WaitlistEntryItem.gsi1.query(player_waitlist_pk(principal.user_id), scan_index_forward=False, limit=limit,
-                                         last_evaluated_key=decode_cursor(cursor, scope))
+    found = WaitlistEntryItem.gsi1.query(
+        player_waitlist_pk(principal.user_id),
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=decode_cursor(cursor, scope),
+    )
     items = [store.entry_out(e, position_of(e)) for e in found if isinstance(e, WaitlistEntryItem)]
     return Page(items, encode_cursor(found.last_evaluated_key, scope))
 
@@ -133,22 +157,43 @@ def offer_free_seats(session_id: str) -> int:
         until = domain.offer_ends(clock.now(), session.starts_at)
         if not session.scheduled or until is None or session.seats_free <= 0:
             return made
-        head = next((e for e in _queue(session_id) if e.state == domain.WAITING and e.seats <= session.seats_free),
-                    None)
+        head = next(
+            (e for e in _queue(session_id) if e.state == domain.WAITING and e.seats <= session.seats_free), None
+        )
         if head is None:
             return made
 
-        def build(tx: TransactWrite, e: WaitlistEntryItem = head, cap: int = session.capacity,
-                  until: datetime = until) -> None:
+        def build(
+            tx: TransactWrite, e: WaitlistEntryItem = head, cap: int = session.capacity, until: datetime = until
+        ) -> None:
             seats.offer(tx, session_id, int(e.seats), cap)
-            tx.update(e, actions=[WaitlistEntryItem.state.set(domain.OFFERED),
-                                  WaitlistEntryItem.offer_expires_at.set(until),
-                                  WaitlistEntryItem.updated_at.set(clock.now())],
-                      condition=WaitlistEntryItem.state == domain.WAITING)
-            timers.schedule(tx, handler=jobs.OFFER_EXPIRY, due_at=until, subject=e.entry_id,
-                            payload={"entry_id": e.entry_id}, timer_id=f"offer#{e.entry_id}")
-            effects.event(tx, "waitlist.offered", subject=e.entry_id, dedupe=e.entry_id, entry_id=e.entry_id,
-                          session_id=session_id, player_id=e.player_id, offer_expires_at=clock.to_wire(until))
+            tx.update(
+                e,
+                actions=[
+                    WaitlistEntryItem.state.set(domain.OFFERED),
+                    WaitlistEntryItem.offer_expires_at.set(until),
+                    WaitlistEntryItem.updated_at.set(clock.now()),
+                ],
+                condition=WaitlistEntryItem.state == domain.WAITING,
+            )
+            timers.schedule(
+                tx,
+                handler=jobs.OFFER_EXPIRY,
+                due_at=until,
+                subject=e.entry_id,
+                payload={"entry_id": e.entry_id},
+                timer_id=f"offer#{e.entry_id}",
+            )
+            effects.event(
+                tx,
+                "waitlist.offered",
+                subject=e.entry_id,
+                dedupe=e.entry_id,
+                entry_id=e.entry_id,
+                session_id=session_id,
+                player_id=e.player_id,
+                offer_expires_at=clock.to_wire(until),
+            )
 
         try:
             conditional.run(build)
@@ -168,8 +213,15 @@ def expire_offer(entry_id: str) -> None:
 
     def build(tx: TransactWrite) -> None:
         close_entry(tx, entry, domain.waitlist_next(entry.state, domain.WL_EXPIRE))
-        effects.event(tx, "waitlist.offer_expired", subject=entry_id, dedupe=entry_id, entry_id=entry_id,
-                      session_id=entry.session_id, player_id=entry.player_id)
+        effects.event(
+            tx,
+            "waitlist.offer_expired",
+            subject=entry_id,
+            dedupe=entry_id,
+            entry_id=entry_id,
+            session_id=entry.session_id,
+            player_id=entry.player_id,
+        )
 
     try:
         conditional.run(build)
@@ -193,14 +245,26 @@ def claim(principal: Principal, entry_id: str) -> schemas.BookingCreated:
 
 def claim_in(tx: TransactWrite, entry: WaitlistEntryItem, booking: BookingItem) -> None:
     """In the booking's transaction: the offer's held seats become the booking's."""
-    tx.update(entry, actions=[WaitlistEntryItem.state.set(domain.CLAIMED),
-                              WaitlistEntryItem.booking_id.set(booking.booking_id),
-                              WaitlistEntryItem.updated_at.set(clock.now())],
-              condition=WaitlistEntryItem.state == domain.OFFERED)
+    tx.update(
+        entry,
+        actions=[
+            WaitlistEntryItem.state.set(domain.CLAIMED),
+            WaitlistEntryItem.booking_id.set(booking.booking_id),
+            WaitlistEntryItem.updated_at.set(clock.now()),
+        ],
+        condition=WaitlistEntryItem.state == domain.OFFERED,
+    )
     wpk, wsk = waiter_key(entry.session_id, entry.player_id)
     tx.delete(WaiterGuardItem(wpk, wsk), condition=WaiterGuardItem.entry_id == entry.entry_id)
     timers.cancel(tx, f"offer#{entry.entry_id}")
     if booking.state == domain.CONFIRMED:
         seats.confirm_hold(tx, entry.session_id, int(entry.seats))
-    effects.event(tx, "waitlist.claimed", subject=entry.entry_id, dedupe=entry.entry_id, entry_id=entry.entry_id,
-                  booking_id=booking.booking_id, player_id=entry.player_id)
+    effects.event(
+        tx,
+        "waitlist.claimed",
+        subject=entry.entry_id,
+        dedupe=entry.entry_id,
+        entry_id=entry.entry_id,
+        booking_id=booking.booking_id,
+        player_id=entry.player_id,
+    )

@@ -82,8 +82,13 @@ def _window(filters: plan.Filters) -> tuple[str, str]:
 
 
 def scan_by_start(
-    filters: plan.Filters, after: str | None, want: int, budget: Budget, loaded: Loaded,
-    prepare: Callable[[list[Hit]], None] | None = None, accept: Callable[[Hit], bool] | None = None,
+    filters: plan.Filters,
+    after: str | None,
+    want: int,
+    budget: Budget,
+    loaded: Loaded,
+    prepare: Callable[[list[Hit]], None] | None = None,
+    accept: Callable[[Hit], bool] | None = None,
 ) -> tuple[list[Hit], str | None]:
     """Up to `want` hits after position `after`, and the position to go on from (None: no more)."""
     low, high = _window(filters)
@@ -149,14 +154,16 @@ def _hit(filters: plan.Filters, loaded: Loaded, sk: str, entry: dict[str, Any]) 
 Position = tuple[str, SessionItem | None]  # a session's place in start order; None when it does not match
 
 
-def _listing_sessions(filters: plan.Filters, budget: Budget, listing_id: str, after: str | None,
-                      page: int) -> Iterator[Position]:
+def _listing_sessions(
+    filters: plan.Filters, budget: Budget, listing_id: str, after: str | None, page: int
+) -> Iterator[Position]:
     """A listing's sessions in the window after position `after` (one GSI1 Query per page)."""
     low, high = _window(filters)
     resume: dict[str, Any] | None = None
     while True:
-        items, resume = query_page(budget, listing_sessions_pk(listing_id), max(low, after or ""), high,
-                               after=resume, limit=page, index="GSI1")
+        items, resume = query_page(
+            budget, listing_sessions_pk(listing_id), max(low, after or ""), high, after=resume, limit=page, index="GSI1"
+        )
         for raw in items:
             session = SessionItem.from_raw_data(raw)
             sk = plan.position(session.starts_at, session.session_id)

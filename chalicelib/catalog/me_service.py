@@ -43,7 +43,9 @@ def favorites(principal: Principal, limit: int, cursor: str | None) -> Page:
     """The caller's favorites that they can still see (published, or their own)."""
     scope = f"favorites:{principal.user_id}"
     found = FavoriteItem.query(
-        user_pk(principal.user_id), FavoriteItem.SK.startswith(FAV), limit=limit,
+        user_pk(principal.user_id),
+        FavoriteItem.SK.startswith(FAV),
+        limit=limit,
         last_evaluated_key=decode_cursor(cursor, scope),
     )
     favs = [f for f in found if isinstance(f, FavoriteItem)]
@@ -55,7 +57,8 @@ def favorites(principal: Principal, limit: int, cursor: str | None) -> Page:
     items = [
         sch.Favorite(listing=views.listing_card(listings[f.listing_id]), favorited_at=clock.to_wire(f.created_at))
         for f in favs
-        if f.listing_id in listings and service.can_see(principal, listings[f.listing_id])
+        if f.listing_id in listings
+        and service.can_see(principal, listings[f.listing_id])
         and listings[f.listing_id].status != domain.ARCHIVED
     ]
     return Page(items, encode_cursor(found.last_evaluated_key, scope))
@@ -78,7 +81,10 @@ def save_search(principal: Principal, body: sch.SavedSearchIn) -> sch.SavedSearc
         raise Conflict(f"You have {MAX_SAVED_SEARCHES} saved searches; delete one first.", code="too_many_searches")
     search_id = ids.new_id("srch")
     item = SavedSearchItem(
-        user_pk(principal.user_id), SEARCH + search_id, search_id=search_id, name=body.name,
+        user_pk(principal.user_id),
+        SEARCH + search_id,
+        search_id=search_id,
+        name=body.name,
         filters=body.filters.model_dump(mode="json", exclude_unset=True, exclude_defaults=True),
     )
     item.save(condition=SavedSearchItem.PK.does_not_exist())
@@ -88,20 +94,21 @@ def save_search(principal: Principal, body: sch.SavedSearchIn) -> sch.SavedSearc
 def saved_searches(principal: Principal, limit: int, cursor: str | None) -> Page:
     scope = f"saved-searches:{principal.user_id}"
     found = SavedSearchItem.query(
-        user_pk(principal.user_id), SavedSearchItem.SK.startswith(SEARCH), limit=limit,
+        user_pk(principal.user_id),
+        SavedSearchItem.SK.startswith(SEARCH),
+        limit=limit,
         last_evaluated_key=decode_cursor(cursor, scope),
     )
-    return Page([_saved_out(i) for i in found if isinstance(i, SavedSearchItem)],
-                encode_cursor(found.last_evaluated_key, scope))
+    return Page(
+        [_saved_out(i) for i in found if isinstance(i, SavedSearchItem)], encode_cursor(found.last_evaluated_key, scope)
+    )
 
 
 def delete_search(principal: Principal, search_id: str) -> None:
     if not ids.is_id(search_id, "srch"):
         raise NotFound("No such saved search.")
     try:
-        SavedSearchItem(user_pk(principal.user_id), SEARCH + search_id).delete(
-            condition=SavedSearchItem.PK.exists()
-        )
+        SavedSearchItem(user_pk(principal.user_id), SEARCH + search_id).delete(condition=SavedSearchItem.PK.exists())
     except DeleteError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise NotFound("No such saved search.") from None

@@ -31,8 +31,13 @@ class HostedSession:
 
 def _hosted(session: SessionItem, title: str) -> HostedSession:
     return HostedSession(
-        session_id=session.session_id, listing_title=title, starts_at=session.starts_at, ends_at=session.ends_at,
-        timezone=session.timezone, state=session.state, version=int(session.version or 1),
+        session_id=session.session_id,
+        listing_title=title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        timezone=session.timezone,
+        state=session.state,
+        version=int(session.version or 1),
         updated_at=session.updated_at,
     )
 
@@ -45,8 +50,9 @@ def hosted_sessions(host_id: str, starts_from: datetime, limit: int) -> list[Hos
     from_key = plan.time_key(starts_from)
 
     def sessions_of(listing: ListingItem) -> list[HostedSession]:
-        found = SessionItem.gsi1.query(listing_sessions_pk(listing.listing_id),
-                                       SessionItem.GSI1SK.between(from_key, plan.END), limit=limit)
+        found = SessionItem.gsi1.query(
+            listing_sessions_pk(listing.listing_id), SessionItem.GSI1SK.between(from_key, plan.END), limit=limit
+        )
         return [_hosted(s, listing.title) for s in found if isinstance(s, SessionItem)]
 
     merged = [s for per_listing in parallel(sessions_of, listings) for s in per_listing]

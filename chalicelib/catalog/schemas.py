@@ -303,7 +303,6 @@ class Taxonomy(BaseModel):
     age_ratings: list[Entry]
 
 
-
 class ViewerPageQuery(PageQuery):
     tz: Timezone | None = Field(default=None, description="Also show times in this IANA zone.")
 

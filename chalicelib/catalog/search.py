@@ -62,8 +62,16 @@ def _client() -> Any:
     return boto3.client("dynamodb", region_name=settings.aws_region, endpoint_url=settings.dynamodb_endpoint_url)
 
 
-def query_page(budget: Budget, pk: str, low: str, high: str, *, after: dict[str, Any] | None = None,
-           limit: int = 100, index: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def query_page(
+    budget: Budget,
+    pk: str,
+    low: str,
+    high: str,
+    *,
+    after: dict[str, Any] | None = None,
+    limit: int = 100,
+    index: str | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """One Query call: raw items with low <= sort key <= high, from `after` (a LastEvaluatedKey)."""
     budget.spend()
     pk_name, sk_name = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
@@ -111,8 +119,9 @@ def buckets(budget: Budget, facet: str, low: datetime, high: datetime | None) ->
             return out
 
 
-def entries(budget: Budget, facet: str, bucket_ids: list[str], low: str, high: str, after: str | None,
-            page: int) -> Iterator[dict[str, Any]]:
+def entries(
+    budget: Budget, facet: str, bucket_ids: list[str], low: str, high: str, after: str | None, page: int
+) -> Iterator[dict[str, Any]]:
     """Entries of one facet with low <= SK < high, after `after`, in start order, fetched lazily."""
     start_bucket = plan.bucket(facet, _parse_time(after)) if after else ""
     for bucket_id in bucket_ids:

@@ -43,8 +43,14 @@ def session_entries(facets: plan.Facets | None, sessions: Iterable[Placed]) -> d
         for facet in plan.facet_keys(facets):
             pk = plan.entry_pk(facet, plan.bucket(facet, s.starts_at))
             out[(pk, sk)] = SearchEntryItem(
-                pk, sk, session_id=s.session_id, listing_id=facets.listing_id, starts_at=s.starts_at,
-                facets=data, created_at=now, updated_at=now,
+                pk,
+                sk,
+                session_id=s.session_id,
+                listing_id=facets.listing_id,
+                starts_at=s.starts_at,
+                facets=data,
+                created_at=now,
+                updated_at=now,
             )
     return out
 

@@ -62,8 +62,10 @@ class SearchFilters(BaseModel):
     price_min: int | None = Field(default=None, ge=0, description="Minor units of `currency`.")
     price_max: int | None = Field(default=None, ge=0, description="Minor units of `currency`.")
     sort: Literal["start", "price", "rating"] = Field(
-        default="start", description="price: cheapest first (needs currency); rating: best rated listings first "
-                                     "(listings without reviews are left out).")
+        default="start",
+        description="price: cheapest first (needs currency); rating: best rated listings first "
+        "(listings without reviews are left out).",
+    )
     min_rating: float | None = Field(default=None, ge=1, le=5, description="Listings rated at least this (1-5).")
     currency: Currency | None = Field(
         default=None, validate_default=True, description="The currency of the price filter and sort."

@@ -154,8 +154,11 @@ def _as_input(listing: ListingItem) -> dict[str, Any]:
 
 def _check_images(listing_id: str, keys: list[str]) -> None:
     prefix = f"listings/{listing_id}/"
-    bad = [FieldError(f"images.{i}", "not one of this listing's uploads") for i, k in enumerate(keys)
-           if not k.startswith(prefix)]
+    bad = [
+        FieldError(f"images.{i}", "not one of this listing's uploads")
+        for i, k in enumerate(keys)
+        if not k.startswith(prefix)
+    ]
     if bad:
         raise ValidationFailed("Use keys returned by POST /v1/listings/{id}/images.", errors=bad)
 
@@ -165,8 +168,14 @@ def create_listing(principal: Principal, data: schemas.ListingIn) -> schemas.Lis
     listing_id = ids.new_id("lst")
     _check_images(listing_id, list(data.images))
     timezone = data.timezone or accounts.get_me(principal).timezone
-    listing = ListingItem(listing_pk(listing_id), LISTING_SK, listing_id=listing_id, host_id=principal.user_id,
-                          status=domain.DRAFT, timezone=timezone)
+    listing = ListingItem(
+        listing_pk(listing_id),
+        LISTING_SK,
+        listing_id=listing_id,
+        host_id=principal.user_id,
+        status=domain.DRAFT,
+        timezone=timezone,
+    )
     _apply(listing, data)
     listing.GSI1PK = host_listings_pk(principal.user_id)
     listing.GSI1SK = listing_id
@@ -289,7 +298,9 @@ def _rating_of(listing_id: str) -> Any:
 
 def _host_page(host_id: str, limit: int, cursor: str | None, scope: str) -> tuple[list[ListingItem], str | None]:
     found = ListingItem.gsi1.query(
-        host_listings_pk(host_id), scan_index_forward=False, limit=limit,
+        host_listings_pk(host_id),
+        scan_index_forward=False,
+        limit=limit,
         last_evaluated_key=decode_cursor(cursor, scope),
     )
     items = [i for i in found if isinstance(i, ListingItem)]
@@ -330,8 +341,9 @@ def favorites(principal: Principal, limit: int, cursor: str | None) -> Page:
     return me_service.favorites(principal, limit, cursor)
 
 
-def listing_sessions(principal: Principal | None, listing_id: str, limit: int, cursor: str | None,
-                     viewer_tz: str | None) -> Page:
+def listing_sessions(
+    principal: Principal | None, listing_id: str, limit: int, cursor: str | None, viewer_tz: str | None
+) -> Page:
     """A listing's sessions that have not started, by start."""
     from chalicelib.catalog import sessions_service
 

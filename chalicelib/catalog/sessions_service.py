@@ -229,8 +229,9 @@ def update_session(
         raise
     search_index.prune_sessions((facets, before), (facets, after))
     moved = [new for old, new in changes if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at)]
-    catalog_events.tell([catalog_events.SessionRescheduled(listing.listing_id, s.session_id, ids.new_ulid())
-                         for s in moved])
+    catalog_events.tell(
+        [catalog_events.SessionRescheduled(listing.listing_id, s.session_id, ids.new_ulid()) for s in moved]
+    )
     return ss.SessionsChanged(items=[views.session_out(new, listing) for _, new in changes])
 
 
@@ -269,8 +270,11 @@ def _cancel(listing: ListingItem, sessions: Sequence[SessionItem]) -> None:
                 for s in sessions[i : i + 45]:
                     tx.update(
                         s,
-                        actions=[SessionItem.state.set(domain.CANCELLED), SessionItem.cancelled_at.set(now),
-                                 SessionItem.updated_at.set(now)],
+                        actions=[
+                            SessionItem.state.set(domain.CANCELLED),
+                            SessionItem.cancelled_at.set(now),
+                            SessionItem.updated_at.set(now),
+                        ],
                         condition=SessionItem.state == domain.SCHEDULED,
                     )
                     tx.delete(schedule.slot_key(listing.host_id, _slot(s)))

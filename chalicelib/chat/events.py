@@ -33,5 +33,7 @@ class MembersUnreached(Published):
 def members_unreached(conversation_id: str, message_id: str, user_ids: Iterable[str]) -> list[MembersUnreached]:
     """The events telling that `message_id` reached none of `user_ids`' devices: one per slice."""
     users = sorted(set(user_ids))
-    return [MembersUnreached(conversation_id, message_id, tuple(users[i : i + UNREACHED_PER_EVENT]), part=n)
-            for n, i in enumerate(range(0, len(users), UNREACHED_PER_EVENT))]
+    return [
+        MembersUnreached(conversation_id, message_id, tuple(users[i : i + UNREACHED_PER_EVENT]), part=n)
+        for n, i in enumerate(range(0, len(users), UNREACHED_PER_EVENT))
+    ]

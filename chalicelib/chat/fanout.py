@@ -32,9 +32,7 @@ def to_users(
         return realtime.SendReport()
 
 
-def to_members(
-    loaded: Loaded, type_: str, data: dict[str, Any], exclude: Iterable[str] = ()
-) -> realtime.SendReport:
+def to_members(loaded: Loaded, type_: str, data: dict[str, Any], exclude: Iterable[str] = ()) -> realtime.SendReport:
     return to_users(loaded.member_ids, type_, data, exclude)
 
 

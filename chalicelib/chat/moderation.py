@@ -53,8 +53,11 @@ def report(
     counted = [ChatStatsItem.reports.add(1), ChatStatsItem.kind.set(ChatStatsItem), ChatStatsItem.updated_at.set(now)]
 
     def build(tx: TransactWrite) -> None:
-        tx.update(ReportItem(report_pk(message_id), SK), actions=actions,
-                  condition=cls.reporter_ids.does_not_exist() | ~cls.reporter_ids.contains(user_id))
+        tx.update(
+            ReportItem(report_pk(message_id), SK),
+            actions=actions,
+            condition=cls.reporter_ids.does_not_exist() | ~cls.reporter_ids.contains(user_id),
+        )
         tx.update(ChatStatsItem(STATS_KEY, STATS_KEY), actions=counted)
 
     try:

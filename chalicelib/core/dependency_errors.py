@@ -11,16 +11,35 @@ from __future__ import annotations
 from chalicelib.core.exceptions import DependencyUnavailable
 
 # AWS error codes that mean "not now": throttling, or the service failing on its side.
-RETRYABLE_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "Throttling", "RequestLimitExceeded",
-    "TooManyRequestsException", "SlowDown", "LimitExceededException", "TransactionInProgressException",
-    "InternalServerError", "InternalFailure", "InternalError", "ServiceUnavailable", "ServiceUnavailableException",
-})
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+        "LimitExceededException",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "InternalFailure",
+        "InternalError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
+)
 # botocore's exceptions for a service that could not be reached or did not answer in time.
-NETWORK_ERRORS = frozenset({
-    "EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError",
-    "ConnectionError", "HTTPClientError", "ProxyConnectionError",
-})
+NETWORK_ERRORS = frozenset(
+    {
+        "EndpointConnectionError",
+        "ConnectTimeoutError",
+        "ReadTimeoutError",
+        "ConnectionClosedError",
+        "ConnectionError",
+        "HTTPClientError",
+        "ProxyConnectionError",
+    }
+)
 # A HEAD request's error has no body, so its code is only the HTTP status (S3 HeadObject: "503").
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_SECONDS = 1
@@ -60,8 +79,10 @@ def as_unavailable(error: BaseException) -> DependencyUnavailable | None:
         module = type(link).__module__
         if not module.startswith(("botocore", "pynamodb", "urllib3")):
             continue
-        if _aws_code(link) in RETRYABLE_CODES or _http_status(link) in RETRYABLE_STATUSES or any(
-            cls.__name__ in NETWORK_ERRORS for cls in type(link).__mro__
+        if (
+            _aws_code(link) in RETRYABLE_CODES
+            or _http_status(link) in RETRYABLE_STATUSES
+            or any(cls.__name__ in NETWORK_ERRORS for cls in type(link).__mro__)
         ):
             return DependencyUnavailable(
                 "A service we depend on is busy or unreachable; nothing was changed, try again shortly.",

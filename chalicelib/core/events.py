@@ -101,18 +101,33 @@ def dispatch(message: outbox.Message) -> None:
     logger.info("event", extra={"kind": message.kind, "subject": message.subject, "subscribers": len(handlers)})
     if not handlers:
         return
-    event = {"event_id": message.message_id, "kind": message.kind, "subject": message.subject,
-             "payload": message.payload, "occurred_at": message.created_at.isoformat()}
+    event = {
+        "event_id": message.message_id,
+        "kind": message.kind,
+        "subject": message.subject,
+        "payload": message.payload,
+        "occurred_at": message.created_at.isoformat(),
+    }
     with outbox.transaction() as tx:
         for handler in handlers:
-            outbox.emit(tx, kind=DELIVER, subject=message.subject, dedupe_key=f"{handler}#{message.message_id}",
-                        payload={"handler": handler, "event": event})
+            outbox.emit(
+                tx,
+                kind=DELIVER,
+                subject=message.subject,
+                dedupe_key=f"{handler}#{message.message_id}",
+                payload={"handler": handler, "event": event},
+            )
 
 
 def _deliver(message: outbox.Message) -> None:
     data = message.payload["event"]
-    event = Event(event_id=data["event_id"], kind=data["kind"], subject=data["subject"], payload=data["payload"],
-                  occurred_at=datetime.fromisoformat(data["occurred_at"]))
+    event = Event(
+        event_id=data["event_id"],
+        kind=data["kind"],
+        subject=data["subject"],
+        payload=data["payload"],
+        occurred_at=datetime.fromisoformat(data["occurred_at"]),
+    )
     resolve(str(message.payload["handler"]))(event)
 
 

@@ -73,9 +73,7 @@ def key_from(request: Request) -> str | None:
     if key is None:
         return None
     if not _KEY_RE.match(key):
-        raise ValidationFailed(
-            "Idempotency-Key must be 1 to 255 visible ASCII characters.", code="bad_idempotency_key"
-        )
+        raise ValidationFailed("Idempotency-Key must be 1 to 255 visible ASCII characters.", code="bad_idempotency_key")
     return key
 
 

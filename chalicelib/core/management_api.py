@@ -100,7 +100,13 @@ class Signing:
 
 
 def signed_headers(
-    method: str, host: str, path: str, body: bytes, credentials: Credentials, region: str, now: datetime,
+    method: str,
+    host: str,
+    path: str,
+    body: bytes,
+    credentials: Credentials,
+    region: str,
+    now: datetime,
     key: bytes | None = None,
 ) -> dict[str, str]:
     """The headers that authenticate one request (`path` as sent, already percent-encoded)."""
@@ -166,8 +172,15 @@ class _Response:
 class ConnectionsEndpoint:
     """Signed POSTs to `https://<domain>/<stage>/@connections/<id>` on kept-alive connections."""
 
-    def __init__(self, endpoint: str, region: str, *, connect_timeout: float = 2.0, read_timeout: float = 5.0,
-                 parallel: int = MAX_PARALLEL) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        region: str,
+        *,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 5.0,
+        parallel: int = MAX_PARALLEL,
+    ) -> None:
         parts = urlsplit(endpoint)
         self.https = parts.scheme == "https"
         self.host = parts.netloc

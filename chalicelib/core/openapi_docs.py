@@ -33,7 +33,6 @@ class RouteDoc:
     if_match: bool = False  # accepts If-Match with the version the client read (core.http.if_match_version)
     rate_limit: str | None = None  # a limit of core.rate_limit, checked before the view (429 + Retry-After)
 
-
     @property
     def request_model(self) -> type[BaseModel] | None:
         return _load(self.request)

@@ -40,6 +40,7 @@ DEFAULT_TIME_BUDGET_SECONDS = 20.0  # the scheduled Lambda times out at 30 s
 DEFAULT_MAX_ITEMS = 1000
 DEFAULT_WORKERS = 8
 
+
 class SweepCursorItem(BaseItem, discriminator="sweep_cursor"):
     """PK=SWEEP SK=CURSOR: the last minute whose buckets are all drained."""
 

@@ -106,8 +106,6 @@ def raw_key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
-
-
 class _Transaction(TransactWrite):
     """A TransactWrite that commits nothing when nothing was added: DynamoDB refuses an empty
     TransactWriteItems (a ValidationException), and "nothing to change" is a normal outcome of the

@@ -68,9 +68,20 @@ def _schedule_reminders(tx: TransactWrite, user_id: str, ref_id: str, role: str,
     for offset in domain.REMINDER_OFFSETS:
         timer_id = _timer_id(ref_id, offset)
         if offset in due:
-            timers.schedule(tx, handler=REMINDER, due_at=due[offset], subject=ref_id, timer_id=timer_id,
-                            payload={"ref_id": ref_id, "user_id": user_id, "role": role, "offset": offset,
-                                     "starts_at": clock.to_wire(starts_at)})
+            timers.schedule(
+                tx,
+                handler=REMINDER,
+                due_at=due[offset],
+                subject=ref_id,
+                timer_id=timer_id,
+                payload={
+                    "ref_id": ref_id,
+                    "user_id": user_id,
+                    "role": role,
+                    "offset": offset,
+                    "starts_at": clock.to_wire(starts_at),
+                },
+            )
         else:
             timers.cancel(tx, timer_id)
 
@@ -80,16 +91,26 @@ def _cancel_reminders(tx: TransactWrite, ref_id: str) -> None:
         timers.cancel(tx, _timer_id(ref_id, offset))
 
 
-def _write(tx: TransactWrite, user_id: str, ref_id: str, role: str, slot: Slot, existing: CalendarEntryItem | None,
-           status: str) -> None:
+def _write(
+    tx: TransactWrite, user_id: str, ref_id: str, role: str, slot: Slot, existing: CalendarEntryItem | None, status: str
+) -> None:
     moved = existing is not None and (existing.starts_at, existing.ends_at) != (slot.starts_at, slot.ends_at)
     changed = existing is not None and (moved or existing.status != status)
     item = CalendarEntryItem(
-        user_pk(user_id), CAL_PREFIX + ref_id, user_id=user_id, ref_id=ref_id, role=role,
-        session_id=slot.session_id, title=slot.title, starts_at=slot.starts_at, ends_at=slot.ends_at,
-        timezone=slot.timezone, status=status,
+        user_pk(user_id),
+        CAL_PREFIX + ref_id,
+        user_id=user_id,
+        ref_id=ref_id,
+        role=role,
+        session_id=slot.session_id,
+        title=slot.title,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        timezone=slot.timezone,
+        status=status,
         sequence=int(existing.sequence or 0) + (1 if changed else 0) if existing is not None else 0,
-        created_at=existing.created_at if existing is not None else clock.now(), updated_at=clock.now(),
+        created_at=existing.created_at if existing is not None else clock.now(),
+        updated_at=clock.now(),
     )
     tx.save(item)
     if status == CONFIRMED:
@@ -183,8 +204,14 @@ def _uid(ref_id: str) -> str:
 
 def _as_ical(item: CalendarEntryItem) -> ical.Entry:
     return ical.Entry(
-        uid=_uid(item.ref_id), title=item.title, starts_at=item.starts_at, ends_at=item.ends_at,
-        timezone=item.timezone, status=item.status, sequence=int(item.sequence or 0), stamp=item.updated_at,
+        uid=_uid(item.ref_id),
+        title=item.title,
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+        timezone=item.timezone,
+        status=item.status,
+        sequence=int(item.sequence or 0),
+        stamp=item.updated_at,
         description=HOSTING if item.role == domain.HOST else BOOKED,
     )
 
@@ -194,9 +221,15 @@ def _hosted_as_ical(session: catalog.HostedSession, shown: ical.Entry | None) ->
     # host's entry showed: calendar apps ignore an event whose SEQUENCE went down.
     sequence = max(session.version - 1, shown.sequence if shown is not None else 0)
     return ical.Entry(
-        uid=_uid(session.session_id), title=session.listing_title, starts_at=session.starts_at,
-        ends_at=session.ends_at, timezone=session.timezone, status=CANCELLED if session.cancelled else CONFIRMED,
-        sequence=sequence, stamp=session.updated_at, description=HOSTING,
+        uid=_uid(session.session_id),
+        title=session.listing_title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        timezone=session.timezone,
+        status=CANCELLED if session.cancelled else CONFIRMED,
+        sequence=sequence,
+        stamp=session.updated_at,
+        description=HOSTING,
     )
 
 
@@ -210,8 +243,9 @@ def feed(token: str) -> bytes:
         owner = FeedTokenItem.get(feed_token_pk(token), FEED_SK)
     except FeedTokenItem.DoesNotExist:
         raise NotFound("No such calendar.") from None
-    found = CalendarEntryItem.query(user_pk(owner.user_id), CalendarEntryItem.SK.startswith(CAL_PREFIX),
-                                    limit=MAX_FEED_EVENTS)
+    found = CalendarEntryItem.query(
+        user_pk(owner.user_id), CalendarEntryItem.SK.startswith(CAL_PREFIX), limit=MAX_FEED_EVENTS
+    )
     entries = {e.uid: e for e in (_as_ical(i) for i in found if isinstance(i, CalendarEntryItem))}
     for session in catalog.hosted_sessions(owner.user_id, clock.now() - HOSTED_SINCE, MAX_FEED_EVENTS):
         uid = _uid(session.session_id)
@@ -222,10 +256,14 @@ def feed(token: str) -> bytes:
 def invitation(facts: dict[str, Any]) -> bytes:
     """The .ics attached to a booking confirmation (and to its reschedule notice)."""
     item = ical.Entry(
-        uid=_uid(str(facts["booking_id"])), title=str(facts.get("title") or "Sesh"),
+        uid=_uid(str(facts["booking_id"])),
+        title=str(facts.get("title") or "Sesh"),
         starts_at=datetime.fromisoformat(str(facts["starts_at"])),
         ends_at=datetime.fromisoformat(str(facts["ends_at"])),
-        timezone=str(facts.get("session_timezone") or "UTC"), status=CONFIRMED,
-        sequence=int(facts.get("sequence") or 0), stamp=clock.now(), description=BOOKED,
+        timezone=str(facts.get("session_timezone") or "UTC"),
+        status=CONFIRMED,
+        sequence=int(facts.get("sequence") or 0),
+        stamp=clock.now(),
+        description=BOOKED,
     )
     return ical.calendar([item], name=item.title)

@@ -38,8 +38,13 @@ def note_unreached(conversation_id: str, message_id: str, user_ids: Iterable[str
     chunks = [users[i : i + CHUNK] for i in range(0, len(users), CHUNK)]
     with write_transaction() as tx:  # not flushed here: the sweep sends it, off the sender's request
         for n, chunk in enumerate(chunks):
-            outbox.emit(tx, kind=UNREACHED, subject=conversation_id, dedupe_key=f"unreached#{message_id}#{n}",
-                        payload={"conversation_id": conversation_id, "user_ids": chunk})
+            outbox.emit(
+                tx,
+                kind=UNREACHED,
+                subject=conversation_id,
+                dedupe_key=f"unreached#{message_id}#{n}",
+                payload={"conversation_id": conversation_id, "user_ids": chunk},
+            )
     return len(chunks)
 
 
@@ -69,10 +74,18 @@ def _start_windows_for(users: list[str]) -> None:
             continue
         try:
             with write_transaction() as tx:
-                tx.save(ChatDigestItem(user_pk(user_id), DIGEST_SK, user_id=user_id, started_at=now),
-                        condition=ChatDigestItem.PK.does_not_exist())
-                timers.schedule(tx, handler=jobs.CHAT_DIGEST, due_at=due, subject=user_id,
-                                timer_id=f"chatdigest#{user_id}", payload={"user_id": user_id})
+                tx.save(
+                    ChatDigestItem(user_pk(user_id), DIGEST_SK, user_id=user_id, started_at=now),
+                    condition=ChatDigestItem.PK.does_not_exist(),
+                )
+                timers.schedule(
+                    tx,
+                    handler=jobs.CHAT_DIGEST,
+                    due_at=due,
+                    subject=user_id,
+                    timer_id=f"chatdigest#{user_id}",
+                    payload={"user_id": user_id},
+                )
         except TransactWriteError:
             continue  # a window was started meanwhile
 
@@ -97,8 +110,12 @@ def send_digest(user_id: str) -> None:
     if unread:
         names = [c.name for c in unread if c.name][:MAX_CONVERSATIONS_NAMED]
         facts = {"count": sum(c.unread_count for c in unread), "conversations": names}
-        service.notify(domain.Notice(user_id, "chat_digest", domain.CHAT), facts,
-                       dedupe=f"chatdigest#{clock.to_wire(marker.started_at)}", occurred_at=marker.started_at)
+        service.notify(
+            domain.Notice(user_id, "chat_digest", domain.CHAT),
+            facts,
+            dedupe=f"chatdigest#{clock.to_wire(marker.started_at)}",
+            occurred_at=marker.started_at,
+        )
     marker.delete(condition=ChatDigestItem.started_at == marker.started_at)
 
 

@@ -13,7 +13,13 @@ from typing import Any
 
 # Categories a user can tune, per channel. Receipts and security always go out (email and in-app).
 BOOKINGS, HOSTING, WAITLIST, REMINDERS, CHAT, RECEIPTS, SECURITY = (
-    "bookings", "hosting", "waitlist", "reminders", "chat", "receipts", "security",
+    "bookings",
+    "hosting",
+    "waitlist",
+    "reminders",
+    "chat",
+    "receipts",
+    "security",
 )
 CATEGORIES = (BOOKINGS, HOSTING, WAITLIST, REMINDERS, CHAT, RECEIPTS, SECURITY)
 ALWAYS = frozenset({RECEIPTS, SECURITY})  # transactional: no opt-out, no unsubscribe link

@@ -77,8 +77,9 @@ def build_message(email: Email, sender: str) -> EmailMessage:
         maintype, _, rest = attachment.content_type.partition("/")
         subtype, *params = [p.strip() for p in rest.split(";")]
         extra = dict(p.split("=", 1) for p in params if "=" in p)
-        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
-                               params=extra)
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename, params=extra
+        )
     return message
 
 

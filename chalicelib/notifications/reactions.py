@@ -37,8 +37,9 @@ def _slot(session: catalog.SessionForBooking) -> Slot:
     return Slot(session.session_id, session.listing_title, session.starts_at, session.ends_at, session.timezone)
 
 
-def _project(kind: str, p: dict[str, Any], booking: BookingFacts | None,
-             session: catalog.SessionForBooking | None) -> int:
+def _project(
+    kind: str, p: dict[str, Any], booking: BookingFacts | None, session: catalog.SessionForBooking | None
+) -> int:
     """Keep the calendars (and reminders) in step; returns the player's entry sequence."""
     sequence = 0
     if kind in ("booking.confirmed", "booking.rescheduled") and booking and session:
@@ -54,15 +55,25 @@ def _project(kind: str, p: dict[str, Any], booking: BookingFacts | None,
     return sequence
 
 
-def _facts(p: dict[str, Any], booking: BookingFacts | None, session: catalog.SessionForBooking | None,
-           sequence: int) -> dict[str, Any]:
+def _facts(
+    p: dict[str, Any], booking: BookingFacts | None, session: catalog.SessionForBooking | None, sequence: int
+) -> dict[str, Any]:
     facts: dict[str, Any] = {k: p[k] for k in ("booking_id", "session_id", "entry_id") if p.get(k)}
     if session is not None:
-        facts.update(title=session.listing_title, session_id=session.session_id, session_timezone=session.timezone,
-                     starts_at=clock.to_wire(session.starts_at), ends_at=clock.to_wire(session.ends_at))
+        facts.update(
+            title=session.listing_title,
+            session_id=session.session_id,
+            session_timezone=session.timezone,
+            starts_at=clock.to_wire(session.starts_at),
+            ends_at=clock.to_wire(session.ends_at),
+        )
     if booking is not None:
-        facts.update(booking_id=booking.booking_id, seats=booking.seats, starts_at=clock.to_wire(booking.starts_at),
-                     ends_at=clock.to_wire(booking.ends_at))
+        facts.update(
+            booking_id=booking.booking_id,
+            seats=booking.seats,
+            starts_at=clock.to_wire(booking.starts_at),
+            ends_at=clock.to_wire(booking.ends_at),
+        )
         if booking.amount and booking.payment_status in ("paid", "refunded"):
             facts.update(price_amount=booking.amount, price_currency=booking.currency)
         if booking.amount_refunded:
@@ -96,8 +107,9 @@ def on_event(event: Event) -> None:
     facts = _facts(p, booking, session, sequence)
     contacts = accounts.contacts(n.recipient for n in plan.notices)
     for notice in plan.notices:
-        service.notify(notice, facts, dedupe=event.event_id, occurred_at=event.occurred_at,
-                       contact=contacts.get(notice.recipient))
+        service.notify(
+            notice, facts, dedupe=event.event_id, occurred_at=event.occurred_at, contact=contacts.get(notice.recipient)
+        )
 
 
 def remind(p: dict[str, Any], timer_id: str) -> None:
@@ -108,12 +120,19 @@ def remind(p: dict[str, Any], timer_id: str) -> None:
         return  # cancelled or moved since: a stale timer
     hosting = p.get("role") == domain.HOST
     facts: dict[str, Any] = {
-        "title": entry.title, "starts_at": clock.to_wire(entry.starts_at), "ends_at": clock.to_wire(entry.ends_at),
-        "session_timezone": entry.timezone, "session_id": entry.session_id,
+        "title": entry.title,
+        "starts_at": clock.to_wire(entry.starts_at),
+        "ends_at": clock.to_wire(entry.ends_at),
+        "session_timezone": entry.timezone,
+        "session_id": entry.session_id,
     }
     if not hosting:
         facts["booking_id"] = ref_id
     template = ("host_" if hosting else "") + f"reminder_{offset}"
     due = datetime.fromisoformat(str(p["starts_at"])) - domain.REMINDER_OFFSETS[offset]
-    service.notify(domain.Notice(user_id, template, domain.REMINDERS, domain.HOST if hosting else domain.PLAYER),
-                   facts, dedupe=f"{timer_id}#{p['starts_at']}", occurred_at=due)
+    service.notify(
+        domain.Notice(user_id, template, domain.REMINDERS, domain.HOST if hosting else domain.PLAYER),
+        facts,
+        dedupe=f"{timer_id}#{p['starts_at']}",
+        occurred_at=due,
+    )

@@ -39,8 +39,12 @@ class Rendered:
 
 @cache
 def _html_env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                       undefined=StrictUndefined, keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
 
 
 @cache
@@ -69,8 +73,10 @@ def when(moment: datetime, locale_tag: str, timezone: str) -> str:
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     local = moment.astimezone(zone)
-    return (f"{format_date(local, 'full', locale=locale)}, {format_time(local, 'short', locale=locale)} "
-            f"({get_timezone_name(local, width='long', locale=locale)})")
+    return (
+        f"{format_date(local, 'full', locale=locale)}, {format_time(local, 'short', locale=locale)} "
+        f"({get_timezone_name(local, width='long', locale=locale)})"
+    )
 
 
 def money(amount: int, currency: str, locale_tag: str) -> str:
@@ -83,8 +89,9 @@ def variables(facts: dict[str, Any], locale_tag: str, timezone: str) -> dict[str
     out: dict[str, Any] = {k: v for k, v in facts.items() if k not in TIME_FACTS}
     for name in TIME_FACTS:
         value = facts.get(name)
-        out["when" if name == "starts_at" else name] = when(datetime.fromisoformat(value), locale_tag, timezone) \
-            if value else None
+        out["when" if name == "starts_at" else name] = (
+            when(datetime.fromisoformat(value), locale_tag, timezone) if value else None
+        )
     for name in MONEY_FACTS:
         amount, currency = facts.get(f"{name}_amount"), facts.get(f"{name}_currency")
         out[name] = money(int(amount), str(currency), locale_tag) if amount and currency else None
@@ -100,25 +107,42 @@ def texts(template: str, lang: str, facts: dict[str, Any], locale_tag: str, time
     return env.from_string(entry["title"]).render(values), env.from_string(entry["body"]).render(values)
 
 
-def email(template: str, lang: str, facts: dict[str, Any], *, name: str, locale_tag: str, timezone: str,
-          category: str, unsubscribe_url: str | None, manage_url: str, action_url: str | None) -> Rendered:
+def email(
+    template: str,
+    lang: str,
+    facts: dict[str, Any],
+    *,
+    name: str,
+    locale_tag: str,
+    timezone: str,
+    category: str,
+    unsubscribe_url: str | None,
+    manage_url: str,
+    action_url: str | None,
+) -> Rendered:
     entry = catalog(lang).get(template) or catalog("en")[template]
     layout = catalog(lang)["_layout"]
     values = variables(facts, locale_tag, timezone)
     text_env, html_env = _text_env(), _html_env()
     subject = text_env.from_string(entry["title"]).render(values)
     common = {
-        "lang": lang, "subject": subject, "layout": layout, "action_url": action_url,
-        "unsubscribe_url": unsubscribe_url, "manage_url": manage_url,
+        "lang": lang,
+        "subject": subject,
+        "layout": layout,
+        "action_url": action_url,
+        "unsubscribe_url": unsubscribe_url,
+        "manage_url": manage_url,
     }
     category_name = layout["categories"].get(category, category)
     text = text_env.get_template("email.txt.j2").render(
-        common, greeting=text_env.from_string(layout["greeting"]).render(name=name),
+        common,
+        greeting=text_env.from_string(layout["greeting"]).render(name=name),
         body=text_env.from_string(entry["body"]).render(values),
         unsubscribe_text=text_env.from_string(layout["unsubscribe"]).render(category=category_name),
     )
     html = html_env.get_template("email.html.j2").render(
-        common, greeting=Markup(html_env.from_string(layout["greeting"]).render(name=name)),
+        common,
+        greeting=Markup(html_env.from_string(layout["greeting"]).render(name=name)),
         body=Markup(html_env.from_string(entry["body"]).render(values)),
         unsubscribe_text=Markup(html_env.from_string(layout["unsubscribe"]).render(category=category_name)),
     )

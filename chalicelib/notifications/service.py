@@ -56,8 +56,14 @@ def preferences_of(user_id: str) -> dict[str, dict[str, bool]]:
     return domain.merged_preferences(stored)
 
 
-def notify(notice: domain.Notice, facts: Mapping[str, Any], *, dedupe: str, occurred_at: datetime,
-           contact: accounts.Contact | None = None) -> str | None:
+def notify(
+    notice: domain.Notice,
+    facts: Mapping[str, Any],
+    *,
+    dedupe: str,
+    occurred_at: datetime,
+    contact: accounts.Contact | None = None,
+) -> str | None:
     """Tell `notice.recipient` on the channels they chose; returns the notification id, or None when
     this notice was delivered before (a repeated event) or nobody is there to tell."""
     if contact is None:
@@ -71,8 +77,16 @@ def notify(notice: domain.Notice, facts: Mapping[str, Any], *, dedupe: str, occu
     now = clock.now()
     data = {k: v for k, v in facts.items() if k.endswith("_id")}
     item = NotificationItem(
-        user_pk(contact.user_id), NOTIFICATION_PREFIX + ntf_id, notification_id=ntf_id, user_id=contact.user_id,
-        template=notice.template, category=notice.category, title=title, body=body, data=data, created_at=now,
+        user_pk(contact.user_id),
+        NOTIFICATION_PREFIX + ntf_id,
+        notification_id=ntf_id,
+        user_id=contact.user_id,
+        template=notice.template,
+        category=notice.category,
+        title=title,
+        body=body,
+        data=data,
+        created_at=now,
     )
     item.GSI1PK, item.GSI1SK = unread_pk(contact.user_id), ntf_id
     try:
@@ -80,16 +94,37 @@ def notify(notice: domain.Notice, facts: Mapping[str, Any], *, dedupe: str, occu
             if domain.IN_APP in channels:
                 tx.save(item, condition=NotificationItem.PK.does_not_exist())
             if domain.EMAIL in channels and contact.email:
-                outbox.emit(tx, kind=EMAIL, subject=contact.user_id, dedupe_key=f"email#{ntf_id}", payload={
-                    "to": contact.email, "user_id": contact.user_id, "name": contact.display_name,
-                    "locale": contact.locale, "timezone": contact.timezone, "lang": lang,
-                    "template": notice.template, "category": notice.category, "facts": dict(facts),
-                    "ics": notice.ics,
-                })
+                outbox.emit(
+                    tx,
+                    kind=EMAIL,
+                    subject=contact.user_id,
+                    dedupe_key=f"email#{ntf_id}",
+                    payload={
+                        "to": contact.email,
+                        "user_id": contact.user_id,
+                        "name": contact.display_name,
+                        "locale": contact.locale,
+                        "timezone": contact.timezone,
+                        "lang": lang,
+                        "template": notice.template,
+                        "category": notice.category,
+                        "facts": dict(facts),
+                        "ics": notice.ics,
+                    },
+                )
             if domain.PUSH in channels:
-                outbox.emit(tx, kind=PUSH, subject=contact.user_id, dedupe_key=f"push#{ntf_id}", payload={
-                    "user_id": contact.user_id, "title": title, "body": body, "data": {**data, "id": ntf_id},
-                })
+                outbox.emit(
+                    tx,
+                    kind=PUSH,
+                    subject=contact.user_id,
+                    dedupe_key=f"push#{ntf_id}",
+                    payload={
+                        "user_id": contact.user_id,
+                        "title": title,
+                        "body": body,
+                        "data": {**data, "id": ntf_id},
+                    },
+                )
     except TransactWriteError as exc:
         codes = [getattr(r, "code", None) for r in exc.cancellation_reasons or [] if r is not None]
         if "ConditionalCheckFailed" in codes:
@@ -109,8 +144,14 @@ def _push_frame(item: NotificationItem) -> None:
 
 def out(item: NotificationItem) -> schemas.NotificationOut:
     return schemas.NotificationOut(
-        id=item.notification_id, kind=item.template, category=item.category, title=item.title, body=item.body,
-        data=dict(item.data or {}), read=item.read_at is not None, created_at=clock.to_wire(item.created_at),
+        id=item.notification_id,
+        kind=item.template,
+        category=item.category,
+        title=item.title,
+        body=item.body,
+        data=dict(item.data or {}),
+        read=item.read_at is not None,
+        created_at=clock.to_wire(item.created_at),
     )
 
 
@@ -130,22 +171,41 @@ def _send_email(message: outbox.Message) -> None:
     unsubscribe = None if category in domain.ALWAYS else unsubscribe_url(str(p["user_id"]), category)
     facts = dict(p["facts"])
     rendered = render.email(
-        str(p["template"]), str(p["lang"]), facts, name=str(p["name"]), locale_tag=str(p["locale"]),
-        timezone=str(p["timezone"]), category=category, unsubscribe_url=unsubscribe,
+        str(p["template"]),
+        str(p["lang"]),
+        facts,
+        name=str(p["name"]),
+        locale_tag=str(p["locale"]),
+        timezone=str(p["timezone"]),
+        category=category,
+        unsubscribe_url=unsubscribe,
         manage_url=f"{settings.web_app_url.rstrip('/')}/settings/notifications",
-        action_url=f"{settings.web_app_url.rstrip('/')}/bookings/{facts['booking_id']}" if facts.get("booking_id")
+        action_url=f"{settings.web_app_url.rstrip('/')}/bookings/{facts['booking_id']}"
+        if facts.get("booking_id")
         else None,
     )
-    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"} \
-        if unsubscribe else {}
+    headers = (
+        {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        if unsubscribe
+        else {}
+    )
     attachments: tuple[email.Attachment, ...] = ()
     if p.get("ics") and facts.get("booking_id"):
         from chalicelib.notifications import calendar_feed
 
-        attachments = (email.Attachment("invite.ics", "text/calendar; method=PUBLISH",
-                                        calendar_feed.invitation(facts)),)
-    email.send(email.Email(to=(str(p["to"]),), subject=rendered.subject, text=rendered.text, html=rendered.html,
-                           headers=headers, attachments=attachments))
+        attachments = (
+            email.Attachment("invite.ics", "text/calendar; method=PUBLISH", calendar_feed.invitation(facts)),
+        )
+    email.send(
+        email.Email(
+            to=(str(p["to"]),),
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            headers=headers,
+            attachments=attachments,
+        )
+    )
 
 
 def devices_of(user_id: str) -> list[DeviceItem]:
@@ -177,14 +237,21 @@ def feed(principal: Principal, query: schemas.FeedQuery) -> schemas.FeedPage:
     start = decode_cursor(query.cursor, scope)
     found: ResultIterator[Any]
     if query.unread:
-        found = NotificationItem.gsi1.query(unread_pk(uid), scan_index_forward=False, limit=query.limit,
-                                            last_evaluated_key=start)
+        found = NotificationItem.gsi1.query(
+            unread_pk(uid), scan_index_forward=False, limit=query.limit, last_evaluated_key=start
+        )
     else:
-        found = NotificationItem.query(user_pk(uid), NotificationItem.SK.startswith(NOTIFICATION_PREFIX),
-                                       scan_index_forward=False, limit=query.limit, last_evaluated_key=start)
+        found = NotificationItem.query(
+            user_pk(uid),
+            NotificationItem.SK.startswith(NOTIFICATION_PREFIX),
+            scan_index_forward=False,
+            limit=query.limit,
+            last_evaluated_key=start,
+        )
     items = [out(i) for i in found if isinstance(i, NotificationItem)]
-    return schemas.FeedPage(items=items, next_cursor=encode_cursor(found.last_evaluated_key, scope),
-                            unread_count=unread_count(uid))
+    return schemas.FeedPage(
+        items=items, next_cursor=encode_cursor(found.last_evaluated_key, scope), unread_count=unread_count(uid)
+    )
 
 
 def unread_count(user_id: str) -> int:
@@ -195,8 +262,11 @@ def _mark_read(user_id: str, ntf_id: str) -> bool:
     item = NotificationItem(user_pk(user_id), NOTIFICATION_PREFIX + ntf_id)
     try:
         item.update(
-            actions=[NotificationItem.read_at.set(clock.now()), NotificationItem.GSI1PK.remove(),
-                     NotificationItem.GSI1SK.remove()],
+            actions=[
+                NotificationItem.read_at.set(clock.now()),
+                NotificationItem.GSI1PK.remove(),
+                NotificationItem.GSI1SK.remove(),
+            ],
             condition=NotificationItem.PK.exists() & NotificationItem.read_at.does_not_exist(),
         )
     except UpdateError as exc:
@@ -231,13 +301,15 @@ def get_preferences(principal: Principal) -> schemas.PreferencesOut:
 
 def _prefs_out(prefs: dict[str, dict[str, bool]], version: int) -> schemas.PreferencesOut:
     return schemas.PreferencesOut(
-        categories={c: schemas.Channels(**v) for c, v in prefs.items()}, always_on=sorted(domain.ALWAYS),
+        categories={c: schemas.Channels(**v) for c, v in prefs.items()},
+        always_on=sorted(domain.ALWAYS),
         version=version,
     )
 
 
-def put_preferences(principal: Principal, body: schemas.PreferencesIn, expected_version: int | None
-                    ) -> schemas.PreferencesOut:
+def put_preferences(
+    principal: Principal, body: schemas.PreferencesIn, expected_version: int | None
+) -> schemas.PreferencesOut:
     errors = []
     for category, channels in body.categories.items():
         if category not in domain.CATEGORIES:
@@ -302,11 +374,19 @@ def add_device(principal: Principal, body: schemas.DeviceIn) -> schemas.DeviceOu
     except ValueError as exc:
         raise ValidationFailed("The push token was refused.", errors=[FieldError("token", str(exc))]) from None
     except push.NoPlatformApplication:
-        raise ValidationFailed("Push is not available for this platform.",
-                               errors=[FieldError("platform", "not configured")]) from None
+        raise ValidationFailed(
+            "Push is not available for this platform.", errors=[FieldError("platform", "not configured")]
+        ) from None
     did = device_id(body.platform, body.token)
-    item = DeviceItem(user_pk(principal.user_id), DEVICE_PREFIX + did, device_id=did, user_id=principal.user_id,
-                      platform=body.platform, token=body.token, endpoint_arn=arn)
+    item = DeviceItem(
+        user_pk(principal.user_id),
+        DEVICE_PREFIX + did,
+        device_id=did,
+        user_id=principal.user_id,
+        platform=body.platform,
+        token=body.token,
+        endpoint_arn=arn,
+    )
     item.save()
     return schemas.DeviceOut(id=did, platform=body.platform, created_at=clock.to_wire(item.created_at))
 
@@ -322,6 +402,8 @@ def remove_device(principal: Principal, body: schemas.DeviceIn) -> None:
 
 
 def list_devices(principal: Principal) -> Page:
-    items = [schemas.DeviceOut(id=d.device_id, platform=d.platform, created_at=clock.to_wire(d.created_at))
-             for d in devices_of(principal.user_id)]
+    items = [
+        schemas.DeviceOut(id=d.device_id, platform=d.platform, created_at=clock.to_wire(d.created_at))
+        for d in devices_of(principal.user_id)
+    ]
     return Page(items, None)

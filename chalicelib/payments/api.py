@@ -50,24 +50,47 @@ def stripe_webhook() -> Response:
 # Marketplace payments
 
 
-@bp.route("/v1/me/payouts/onboarding", methods=["POST"], doc=RouteDoc(
-    "Start (or resume) payout onboarding: your Stripe Express account, created once, and a link to its "
-    "onboarding page (hosts)", response=S + "OnboardingOut", errors=(401, 403, 503), tags=TAGS))
+@bp.route(
+    "/v1/me/payouts/onboarding",
+    methods=["POST"],
+    doc=RouteDoc(
+        "Start (or resume) payout onboarding: your Stripe Express account, created once, and a link to its "
+        "onboarding page (hosts)",
+        response=S + "OnboardingOut",
+        errors=(401, 403, 503),
+        tags=TAGS,
+    ),
+)
 def payouts_onboarding() -> Response:
     return http.json_response(service.start_onboarding(authenticate(bp.current_request)))
 
 
-@bp.route("/v1/me/payouts", methods=["GET"], doc=RouteDoc(
-    "Your payout account: details submitted, payouts enabled, requirements due", response=S + "PayoutStatusOut",
-    errors=(401,), tags=TAGS))
+@bp.route(
+    "/v1/me/payouts",
+    methods=["GET"],
+    doc=RouteDoc(
+        "Your payout account: details submitted, payouts enabled, requirements due",
+        response=S + "PayoutStatusOut",
+        errors=(401,),
+        tags=TAGS,
+    ),
+)
 def payouts_status() -> Response:
     return http.json_response(queries.payout_status(authenticate(bp.current_request)))
 
 
-@bp.route("/v1/me/transactions", methods=["GET"], doc=RouteDoc(
-    "Your money movements, newest first: as a player (charges, refunds) or as a host (earnings, fees, "
-    "transfers, reversals, disputes)", query=S + "TransactionsQuery", response=S + "TransactionList",
-    errors=(400, 401, 422), tags=TAGS))
+@bp.route(
+    "/v1/me/transactions",
+    methods=["GET"],
+    doc=RouteDoc(
+        "Your money movements, newest first: as a player (charges, refunds) or as a host (earnings, fees, "
+        "transfers, reversals, disputes)",
+        query=S + "TransactionsQuery",
+        response=S + "TransactionList",
+        errors=(400, 401, 422),
+        tags=TAGS,
+    ),
+)
 def my_transactions() -> Response:
     request = bp.current_request
     principal = authenticate(request)
@@ -75,17 +98,31 @@ def my_transactions() -> Response:
     return http.json_response(schemas.TransactionList(items=page.items, next_cursor=page.next_cursor))
 
 
-@bp.route("/v1/me/earnings", methods=["GET"], doc=RouteDoc(
-    "Your earnings as a host, per currency: pending, available, paid out", response=S + "EarningsList",
-    errors=(401,), tags=TAGS))
+@bp.route(
+    "/v1/me/earnings",
+    methods=["GET"],
+    doc=RouteDoc(
+        "Your earnings as a host, per currency: pending, available, paid out",
+        response=S + "EarningsList",
+        errors=(401,),
+        tags=TAGS,
+    ),
+)
 def my_earnings() -> Response:
     return http.json_response(queries.earnings(authenticate(bp.current_request)))
 
 
-@bp.route("/v1/admin/bookings/{booking_id}/refund", methods=["POST"], doc=RouteDoc(
-    "Refund any amount up to what remains of a booking's charge, with a reason (admins); in the ledger",
-    request=S + "AdminRefundIn", response=S + "AdminRefundOut", errors=(400, 401, 403, 404, 409, 415, 422, 503),
-    tags=TAGS))
+@bp.route(
+    "/v1/admin/bookings/{booking_id}/refund",
+    methods=["POST"],
+    doc=RouteDoc(
+        "Refund any amount up to what remains of a booking's charge, with a reason (admins); in the ledger",
+        request=S + "AdminRefundIn",
+        response=S + "AdminRefundOut",
+        errors=(400, 401, 403, 404, 409, 415, 422, 503),
+        tags=TAGS,
+    ),
+)
 def admin_refund(booking_id: str) -> Response:
     request = bp.current_request
     principal = authenticate(request)

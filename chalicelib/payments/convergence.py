@@ -66,10 +66,14 @@ def _untrusted(expected: Expected | None, facts: PaymentFacts) -> str | None:
 
 def view_of(facts: PaymentFacts, after: domain.Balance, dispute: tuple[str, str, str] | None) -> PaymentView:
     return PaymentView(
-        intent_id=facts.intent_id, intent_status=facts.status, failed=facts.failed, charged=after.charged > 0,
+        intent_id=facts.intent_id,
+        intent_status=facts.status,
+        failed=facts.failed,
+        charged=after.charged > 0,
         amount_received=facts.amount_received,
         money_status=domain.money_status(after, dispute[1] if dispute else None),
-        refunded=after.refunded, disputed=dispute is not None,
+        refunded=after.refunded,
+        disputed=dispute is not None,
     )
 
 
@@ -83,8 +87,12 @@ def converge(intent_id: str, *, transfers: bool = False, settle: bool = True) ->
     owner, subject = found
     m = ledger.find(subject)
     if m is not None and m.payment_intent_id != intent_id:
-        report("a second payment for one payable", subject_id=subject, payment_intent_id=intent_id,
-               recorded_payment_intent_id=m.payment_intent_id)
+        report(
+            "a second payment for one payable",
+            subject_id=subject,
+            payment_intent_id=intent_id,
+            recorded_payment_intent_id=m.payment_intent_id,
+        )
         return Converged(subject, False, m, None)
     with_transfers = transfers or (m is not None and (m.payout_due_at is not None or int(m.transferred or 0) > 0))
     facts = stripe_gateway.facts_of(intent, transfers=with_transfers)
@@ -93,25 +101,56 @@ def converge(intent_id: str, *, transfers: bool = False, settle: bool = True) ->
         expected = owner.expected(subject)
         problem = _untrusted(expected, facts)
         if problem or expected is None:
-            report(problem or "no such payable", subject_id=subject, payment_intent_id=intent_id,
-                   amount=facts.amount, currency=facts.currency, amount_received=facts.amount_received)
+            report(
+                problem or "no such payable",
+                subject_id=subject,
+                payment_intent_id=intent_id,
+                amount=facts.amount,
+                currency=facts.currency,
+                amount_received=facts.amount_received,
+            )
             return Converged(subject, changed, m, facts)
-        p = domain.plan(ledger.balance_of(m), set(m.refs or ()) if m else set(), facts,
-                        ledger.rule_of(m, facts.currency))
+        p = domain.plan(
+            ledger.balance_of(m), set(m.refs or ()) if m else set(), facts, ledger.rule_of(m, facts.currency)
+        )
         for movement, why in p.refused:
-            report("a Stripe movement the books cannot take", subject_id=subject, reference=movement.reference,
-                   kind=movement.kind, amount=movement.amount, why=why)
-        recorded = (m.dispute_id, m.dispute_status or "open", m.dispute_reason or "general") \
-            if m is not None and m.dispute_id else None
+            report(
+                "a Stripe movement the books cannot take",
+                subject_id=subject,
+                reference=movement.reference,
+                kind=movement.kind,
+                amount=movement.amount,
+                why=why,
+            )
+        recorded = (
+            (m.dispute_id, m.dispute_status or "open", m.dispute_reason or "general")
+            if m is not None and m.dispute_id
+            else None
+        )
         dispute = domain.merge_dispute(recorded, domain.dispute_state(facts))
         view = view_of(facts, p.after, dispute)
 
-        def build(tx: Any, e: Expected = expected, money: MoneyItem | None = m, pl: domain.Plan = p,
-                  d: tuple[str, str, str] | None = dispute, v: PaymentView = view) -> bool:
+        def build(
+            tx: Any,
+            e: Expected = expected,
+            money: MoneyItem | None = m,
+            pl: domain.Plan = p,
+            d: tuple[str, str, str] | None = dispute,
+            v: PaymentView = view,
+        ) -> bool:
             wrote = ledger.changes(money, pl, d)
             if wrote:
-                ledger.record(tx, money, pl, booking_id=subject, host_id=e.host_id, player_id=e.player_id,
-                              intent_id=facts.intent_id, currency=facts.currency, dispute=d)
+                ledger.record(
+                    tx,
+                    money,
+                    pl,
+                    booking_id=subject,
+                    host_id=e.host_id,
+                    player_id=e.player_id,
+                    intent_id=facts.intent_id,
+                    currency=facts.currency,
+                    dispute=d,
+                )
             return owner.apply(tx, e, v) or wrote
 
         try:

@@ -28,8 +28,16 @@ TRANSFER = "transfer"
 TRANSFER_REVERSAL = "transfer_reversal"
 DISPUTE_DEBIT = "dispute_debit"
 DISPUTE_CREDIT = "dispute_credit"
-ENTRY_TYPES = (CHARGE, PLATFORM_FEE, REFUND, PLATFORM_FEE_REFUND, TRANSFER, TRANSFER_REVERSAL, DISPUTE_DEBIT,
-               DISPUTE_CREDIT)
+ENTRY_TYPES = (
+    CHARGE,
+    PLATFORM_FEE,
+    REFUND,
+    PLATFORM_FEE_REFUND,
+    TRANSFER,
+    TRANSFER_REVERSAL,
+    DISPUTE_DEBIT,
+    DISPUTE_CREDIT,
+)
 # Into the platform's balance (+1) or out of it (-1), seen from the booking's money.
 SIGN = {CHARGE: 1, REFUND: -1, DISPUTE_DEBIT: -1, DISPUTE_CREDIT: 1, TRANSFER: -1, TRANSFER_REVERSAL: 1}
 # Who sees an entry in their transactions: the player, the host, or both.
@@ -186,7 +194,8 @@ def platform_balance(entries: list[Entry]) -> int:
 
 def fees_kept(entries: list[Entry]) -> int:
     return sum(e.amount for e in entries if e.entry_type == PLATFORM_FEE) - sum(
-        e.amount for e in entries if e.entry_type == PLATFORM_FEE_REFUND)
+        e.amount for e in entries if e.entry_type == PLATFORM_FEE_REFUND
+    )
 
 
 def signed_for_host(entry_type: str, amount: int) -> int:
@@ -226,16 +235,29 @@ def movements(facts: PaymentFacts) -> list[Movement]:
     if not facts.succeeded:  # nothing received: a released authorization's "refund" moves no money
         return found
     found.append(Movement(CHARGE, facts.intent_id, facts.amount_received, facts.charge_created or facts.created))
-    found += [Movement(REFUND, r.refund_id, r.amount, r.created, r.reason)
-              for r in facts.refunds if r.status == "succeeded" and r.amount > 0]
+    found += [
+        Movement(REFUND, r.refund_id, r.amount, r.created, r.reason)
+        for r in facts.refunds
+        if r.status == "succeeded" and r.amount > 0
+    ]
     for d in facts.disputes:
         if not d.withdrawn:
             continue
-        found.append(Movement(DISPUTE_DEBIT, f"{d.dispute_id}:debit", d.amount, d.created, d.reason,
-                              dispute_id=d.dispute_id))
+        found.append(
+            Movement(DISPUTE_DEBIT, f"{d.dispute_id}:debit", d.amount, d.created, d.reason, dispute_id=d.dispute_id)
+        )
         if d.outcome:
-            found.append(Movement(DISPUTE_CLOSED, f"{d.dispute_id}:closed", d.amount, d.closed_at or UNKNOWN_TIME,
-                                  d.outcome, outcome=d.outcome, dispute_id=d.dispute_id))
+            found.append(
+                Movement(
+                    DISPUTE_CLOSED,
+                    f"{d.dispute_id}:closed",
+                    d.amount,
+                    d.closed_at or UNKNOWN_TIME,
+                    d.outcome,
+                    outcome=d.outcome,
+                    dispute_id=d.dispute_id,
+                )
+            )
     for t in facts.transfers or ():
         found.append(Movement(TRANSFER, t.transfer_id, t.amount, t.created))
         found += [Movement(TRANSFER_REVERSAL, r.reversal_id, r.amount, r.created) for r in t.reversals]
@@ -259,8 +281,9 @@ class Plan:
     pending: int  # movements left for another round (a plan records at most `limit`)
 
 
-def plan(b: Balance, known: frozenset[str] | set[str], facts: PaymentFacts, fee_rule: FeeRule,
-         *, limit: int = 12) -> Plan:
+def plan(
+    b: Balance, known: frozenset[str] | set[str], facts: PaymentFacts, fee_rule: FeeRule, *, limit: int = 12
+) -> Plan:
     """The movements of `facts` the books (balance `b`, references `known`) lack, applied in order."""
     after, recorded, refused = b, [], []
     missing = [m for m in movements(facts) if m.reference not in known]
@@ -301,8 +324,9 @@ def dispute_state(facts: PaymentFacts) -> tuple[str, str, str] | None:
     return d.dispute_id, d.outcome or "open", d.reason
 
 
-def merge_dispute(recorded: tuple[str, str, str] | None,
-                  seen: tuple[str, str, str] | None) -> tuple[str, str, str] | None:
+def merge_dispute(
+    recorded: tuple[str, str, str] | None, seen: tuple[str, str, str] | None
+) -> tuple[str, str, str] | None:
     """The dispute to keep: what this read of Stripe says, except that an older read never undoes a
     newer one (no dispute after one was recorded, or `open` after its outcome)."""
     if seen is None:

@@ -137,18 +137,27 @@ class PaymentFacts:
 def refund_fact(obj: Mapping[str, Any]) -> RefundFact:
     metadata = obj.get("metadata") or {}
     return RefundFact(
-        refund_id=str(obj["id"]), amount=_int(obj.get("amount")), status=str(obj.get("status") or "succeeded"),
-        created=_int(obj.get("created")), reason=str(metadata.get("reason") or obj.get("reason") or "") or None,
+        refund_id=str(obj["id"]),
+        amount=_int(obj.get("amount")),
+        status=str(obj.get("status") or "succeeded"),
+        created=_int(obj.get("created")),
+        reason=str(metadata.get("reason") or obj.get("reason") or "") or None,
         key=str(metadata["sesh_key"]) if metadata.get("sesh_key") else None,
     )
 
 
 def dispute_fact(obj: Mapping[str, Any]) -> DisputeFact:
-    reinstated = [_int(t.get("created")) for t in obj.get("balance_transactions") or []
-                  if isinstance(t, Mapping) and _int(t.get("amount")) > 0]
+    reinstated = [
+        _int(t.get("created"))
+        for t in obj.get("balance_transactions") or []
+        if isinstance(t, Mapping) and _int(t.get("amount")) > 0
+    ]
     return DisputeFact(
-        dispute_id=str(obj["id"]), amount=_int(obj.get("amount")), status=str(obj.get("status") or "needs_response"),
-        reason=str(obj.get("reason") or "general"), created=_int(obj.get("created")),
+        dispute_id=str(obj["id"]),
+        amount=_int(obj.get("amount")),
+        status=str(obj.get("status") or "needs_response"),
+        reason=str(obj.get("reason") or "general"),
+        created=_int(obj.get("created")),
         closed_at=max(reinstated) if reinstated else None,
     )
 
@@ -156,15 +165,24 @@ def dispute_fact(obj: Mapping[str, Any]) -> DisputeFact:
 def transfer_fact(obj: Mapping[str, Any]) -> TransferFact:
     listed = (obj.get("reversals") or {}).get("data") or []
     return TransferFact(
-        transfer_id=str(obj["id"]), amount=_int(obj.get("amount")), created=_int(obj.get("created")),
-        reversals=tuple(ReversalFact(str(r["id"]), _int(r.get("amount")), _int(r.get("created")))
-                        for r in listed if isinstance(r, Mapping)),
+        transfer_id=str(obj["id"]),
+        amount=_int(obj.get("amount")),
+        created=_int(obj.get("created")),
+        reversals=tuple(
+            ReversalFact(str(r["id"]), _int(r.get("amount")), _int(r.get("created")))
+            for r in listed
+            if isinstance(r, Mapping)
+        ),
     )
 
 
-def payment_facts(intent: Mapping[str, Any], charge: Mapping[str, Any] | None = None,
-                  refunds: Sequence[Mapping[str, Any]] = (), disputes: Sequence[Mapping[str, Any]] = (),
-                  transfers: Sequence[Mapping[str, Any]] | None = None) -> PaymentFacts:
+def payment_facts(
+    intent: Mapping[str, Any],
+    charge: Mapping[str, Any] | None = None,
+    refunds: Sequence[Mapping[str, Any]] = (),
+    disputes: Sequence[Mapping[str, Any]] = (),
+    transfers: Sequence[Mapping[str, Any]] | None = None,
+) -> PaymentFacts:
     """The facts of one PaymentIntent. `charge` defaults to an expanded `latest_charge`."""
     latest = intent.get("latest_charge")
     if charge is None and isinstance(latest, Mapping):
@@ -174,8 +192,11 @@ def payment_facts(intent: Mapping[str, Any], charge: Mapping[str, Any] | None = 
     if not received and status == "succeeded" and charge is not None:  # older shapes: the charge says
         received = _int(charge.get("amount_captured")) or _int(charge.get("amount"))
     return PaymentFacts(
-        intent_id=str(intent["id"]), status=status, amount=_int(intent.get("amount")),
-        currency=str(intent.get("currency") or "").lower(), amount_received=received,
+        intent_id=str(intent["id"]),
+        status=status,
+        amount=_int(intent.get("amount")),
+        currency=str(intent.get("currency") or "").lower(),
+        amount_received=received,
         amount_capturable=_int(intent.get("amount_capturable")),
         metadata={str(k): str(v) for k, v in (intent.get("metadata") or {}).items()},
         created=_int(intent.get("created")),
@@ -184,6 +205,7 @@ def payment_facts(intent: Mapping[str, Any], charge: Mapping[str, Any] | None = 
         charge_created=_int(charge.get("created")) if charge is not None else None,
         refunds=tuple(sorted((refund_fact(r) for r in refunds), key=lambda r: (r.created, r.refund_id))),
         disputes=tuple(sorted((dispute_fact(d) for d in disputes), key=lambda d: (d.created, d.dispute_id))),
-        transfers=None if transfers is None else tuple(
-            sorted((transfer_fact(t) for t in transfers), key=lambda t: (t.created, t.transfer_id))),
+        transfers=None
+        if transfers is None
+        else tuple(sorted((transfer_fact(t) for t in transfers), key=lambda t: (t.created, t.transfer_id))),
     )

@@ -35,8 +35,11 @@ from chalicelib.payments.models import (
 
 # The event each movement publishes (subscribers in chalicelib/subscriptions.py).
 EVENT_OF = {
-    domain.CHARGE: "payment.charged", domain.REFUND: "payment.refunded", domain.DISPUTE_DEBIT: "dispute.opened",
-    domain.DISPUTE_CLOSED: "dispute.closed", domain.TRANSFER: "payout.sent",
+    domain.CHARGE: "payment.charged",
+    domain.REFUND: "payment.refunded",
+    domain.DISPUTE_DEBIT: "dispute.opened",
+    domain.DISPUTE_CLOSED: "dispute.closed",
+    domain.TRANSFER: "payout.sent",
     domain.TRANSFER_REVERSAL: "payout.reversed",
 }
 
@@ -60,9 +63,13 @@ def balance_of(m: MoneyItem | None) -> domain.Balance:
     if m is None:
         return domain.Balance()
     return domain.Balance(
-        charged=int(m.charged or 0), fee=int(m.fee or 0), refunded=int(m.refunded or 0),
-        debited=int(m.debited or 0), credited=int(m.credited or 0),
-        transferred=int(m.transferred or 0), reversed=int(m.reversed or 0),
+        charged=int(m.charged or 0),
+        fee=int(m.fee or 0),
+        refunded=int(m.refunded or 0),
+        debited=int(m.debited or 0),
+        credited=int(m.credited or 0),
+        transferred=int(m.transferred or 0),
+        reversed=int(m.reversed or 0),
     )
 
 
@@ -86,10 +93,18 @@ def _entries(tx: TransactWrite, owner: MoneyItem, r: domain.Recorded) -> None:
     for entry in r.entries:
         eid = entry_id(owner.booking_id, entry.entry_type, r.movement.reference)
         item = LedgerItem(
-            booking_money_pk(owner.booking_id), f"LEDGER#{entry.entry_type}#{r.movement.reference}",
-            entry_id=eid, entry_type=entry.entry_type, booking_id=owner.booking_id, host_id=owner.host_id,
-            player_id=owner.player_id, amount=entry.amount, currency=owner.currency,
-            reference=r.movement.reference, reason=r.movement.reason, occurred_at=when,
+            booking_money_pk(owner.booking_id),
+            f"LEDGER#{entry.entry_type}#{r.movement.reference}",
+            entry_id=eid,
+            entry_type=entry.entry_type,
+            booking_id=owner.booking_id,
+            host_id=owner.host_id,
+            player_id=owner.player_id,
+            amount=entry.amount,
+            currency=owner.currency,
+            reference=r.movement.reference,
+            reason=r.movement.reason,
+            occurred_at=when,
         )
         order = f"{instant_key(when)}#{eid}"
         if entry.entry_type in domain.PLAYER_TYPES:
@@ -101,8 +116,12 @@ def _entries(tx: TransactWrite, owner: MoneyItem, r: domain.Recorded) -> None:
 
 def _publish(tx: TransactWrite, owner: MoneyItem, r: domain.Recorded) -> None:
     m = r.movement
-    payload: dict[str, Any] = {"booking_id": owner.booking_id, "host_id": owner.host_id, "amount": m.amount,
-                               "currency": owner.currency}
+    payload: dict[str, Any] = {
+        "booking_id": owner.booking_id,
+        "host_id": owner.host_id,
+        "amount": m.amount,
+        "currency": owner.currency,
+    }
     if m.kind not in (domain.TRANSFER, domain.TRANSFER_REVERSAL):
         payload["player_id"] = owner.player_id
     if m.kind == domain.CHARGE:
@@ -120,8 +139,18 @@ def _publish(tx: TransactWrite, owner: MoneyItem, r: domain.Recorded) -> None:
     events.publish(tx, EVENT_OF[m.kind], subject=owner.booking_id, dedupe=m.reference, **payload)
 
 
-def record(tx: TransactWrite, m: MoneyItem | None, plan: domain.Plan, *, booking_id: str, host_id: str,
-           player_id: str, intent_id: str, currency: str, dispute: tuple[str, str, str] | None) -> MoneyItem | None:
+def record(
+    tx: TransactWrite,
+    m: MoneyItem | None,
+    plan: domain.Plan,
+    *,
+    booking_id: str,
+    host_id: str,
+    player_id: str,
+    intent_id: str,
+    currency: str,
+    dispute: tuple[str, str, str] | None,
+) -> MoneyItem | None:
     """Write what `plan` records into `tx`: the money item (created with the charge, otherwise updated
     conditional on its revision), one ledger entry per entry and one event per movement. Returns the
     money item the transaction writes (None when there is no money to write yet)."""
@@ -132,10 +161,24 @@ def record(tx: TransactWrite, m: MoneyItem | None, plan: domain.Plan, *, booking
             return None
         rule = fee_rule(currency)
         m = MoneyItem(
-            booking_money_pk(booking_id), MONEY_SK, booking_id=booking_id, host_id=host_id, player_id=player_id,
-            currency=currency.lower(), payment_intent_id=intent_id, fee_percent_bps=rule.percent_bps,
-            fee_fixed=rule.fixed, refs=known, rev=1, charged=a.charged, fee=a.fee, refunded=a.refunded,
-            debited=a.debited, credited=a.credited, transferred=a.transferred, reversed=a.reversed,
+            booking_money_pk(booking_id),
+            MONEY_SK,
+            booking_id=booking_id,
+            host_id=host_id,
+            player_id=player_id,
+            currency=currency.lower(),
+            payment_intent_id=intent_id,
+            fee_percent_bps=rule.percent_bps,
+            fee_fixed=rule.fixed,
+            refs=known,
+            rev=1,
+            charged=a.charged,
+            fee=a.fee,
+            refunded=a.refunded,
+            debited=a.debited,
+            credited=a.credited,
+            transferred=a.transferred,
+            reversed=a.reversed,
         )
         if dispute:
             m.dispute_id, m.dispute_status, m.dispute_reason = dispute
@@ -143,16 +186,24 @@ def record(tx: TransactWrite, m: MoneyItem | None, plan: domain.Plan, *, booking
         tx.save(m, condition=MoneyItem.PK.does_not_exist())
     else:
         actions: list[Action] = [
-            MoneyItem.charged.set(a.charged), MoneyItem.fee.set(a.fee), MoneyItem.refunded.set(a.refunded),
-            MoneyItem.debited.set(a.debited), MoneyItem.credited.set(a.credited),
-            MoneyItem.transferred.set(a.transferred), MoneyItem.reversed.set(a.reversed),
-            MoneyItem.rev.set(int(m.rev or 0) + 1), MoneyItem.updated_at.set(clock.now()),
+            MoneyItem.charged.set(a.charged),
+            MoneyItem.fee.set(a.fee),
+            MoneyItem.refunded.set(a.refunded),
+            MoneyItem.debited.set(a.debited),
+            MoneyItem.credited.set(a.credited),
+            MoneyItem.transferred.set(a.transferred),
+            MoneyItem.reversed.set(a.reversed),
+            MoneyItem.rev.set(int(m.rev or 0) + 1),
+            MoneyItem.updated_at.set(clock.now()),
         ]
         if known:
             actions.append(MoneyItem.refs.add(known))
         if dispute:
-            actions += [MoneyItem.dispute_id.set(dispute[0]), MoneyItem.dispute_status.set(dispute[1]),
-                        MoneyItem.dispute_reason.set(dispute[2])]
+            actions += [
+                MoneyItem.dispute_id.set(dispute[0]),
+                MoneyItem.dispute_status.set(dispute[1]),
+                MoneyItem.dispute_reason.set(dispute[2]),
+            ]
         tx.update(m, actions=actions, condition=MoneyItem.rev == int(m.rev or 0))
     for r in plan.recorded:
         _entries(tx, m, r)
@@ -173,5 +224,4 @@ def set_payout_due(tx: TransactWrite, booking_id: str, due: datetime) -> None:
     """In the caller's transaction: the host's share is due from `due` (earnings and payouts follow).
     Only for a payment whose charge is recorded (the caller knows: its booking says it was paid)."""
     item = MoneyItem(booking_money_pk(booking_id), MONEY_SK)
-    tx.update(item, actions=[MoneyItem.payout_due_at.set(due), MoneyItem.rev.add(1)],
-              condition=MoneyItem.PK.exists())
+    tx.update(item, actions=[MoneyItem.payout_due_at.set(due), MoneyItem.rev.add(1)], condition=MoneyItem.PK.exists())

@@ -36,8 +36,7 @@ def payouts_enabled(user_id: str) -> bool:
 def require_payouts_enabled(host_id: str, amount: int) -> None:
     """409 `payouts_disabled` when money would be taken for a host who cannot be paid."""
     if amount > 0 and not payouts_enabled(host_id):
-        raise Conflict("The host cannot receive payouts yet: finish payout onboarding first.",
-                       code="payouts_disabled")
+        raise Conflict("The host cannot receive payouts yet: finish payout onboarding first.", code="payouts_disabled")
 
 
 def start_onboarding(principal: Principal) -> tuple[PayoutAccountItem, str]:
@@ -54,8 +53,9 @@ def start_onboarding(principal: Principal) -> tuple[PayoutAccountItem, str]:
                 raise
             account = find(principal.user_id) or account  # a concurrent first call saved it
     settings = get_settings()
-    url = stripe_gateway.create_account_link(account.account_id, settings.payouts_return_url,
-                                             settings.payouts_refresh_url)
+    url = stripe_gateway.create_account_link(
+        account.account_id, settings.payouts_return_url, settings.payouts_refresh_url
+    )
     return account, url
 
 
@@ -84,13 +84,19 @@ def refresh(account_id: str) -> str | None:
         account.updated_at = clock.now()
         saved = account
 
-        def build(tx: TransactWrite, a: PayoutAccountItem = saved, was: bool = bool(before),
-                  stamp: Any = previous_updated) -> None:
+        def build(
+            tx: TransactWrite, a: PayoutAccountItem = saved, was: bool = bool(before), stamp: Any = previous_updated
+        ) -> None:
             tx.save(a, condition=PayoutAccountItem.updated_at == stamp)
             if was != bool(a.payouts_enabled):
-                events.publish(tx, "payouts.status_changed", subject=str(user_id),
-                               dedupe=f"{user_id}#{a.payouts_enabled}#{clock.to_wire(clock.now())}",
-                               host_id=str(user_id), payouts_enabled=bool(a.payouts_enabled))
+                events.publish(
+                    tx,
+                    "payouts.status_changed",
+                    subject=str(user_id),
+                    dedupe=f"{user_id}#{a.payouts_enabled}#{clock.to_wire(clock.now())}",
+                    host_id=str(user_id),
+                    payouts_enabled=bool(a.payouts_enabled),
+                )
 
         try:
             conditional.run(build)

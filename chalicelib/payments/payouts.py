@@ -39,8 +39,14 @@ def schedule(tx: TransactWrite, *, booking_id: str, ends_at: datetime) -> None:
 
     due = due_at(ends_at)
     ledger.set_payout_due(tx, booking_id, due)
-    timers.schedule(tx, handler=PAYOUT_TIMER, due_at=due, subject=booking_id, payload={"booking_id": booking_id},
-                    timer_id=f"payout#{booking_id}")
+    timers.schedule(
+        tx,
+        handler=PAYOUT_TIMER,
+        due_at=due,
+        subject=booking_id,
+        payload={"booking_id": booking_id},
+        timer_id=f"payout#{booking_id}",
+    )
 
 
 def is_due(m: MoneyItem) -> bool:
@@ -73,16 +79,21 @@ def settle(booking_id: str, m: MoneyItem | None = None) -> int:
             if account is None or not account.payouts_enabled:
                 raise PayoutBlocked(f"payouts of host {m.host_id} are not enabled")
             stripe_gateway.create_transfer(
-                amount=move, currency=m.currency, destination=account.account_id,
-                source_transaction=seen.facts.charge_id, transfer_group=booking_id, booking_id=booking_id,
+                amount=move,
+                currency=m.currency,
+                destination=account.account_id,
+                source_transaction=seen.facts.charge_id,
+                transfer_group=booking_id,
+                booking_id=booking_id,
                 key=f"transfer-{booking_id}-{len(transfers)}",
             )
         elif move < 0:
             t = next((t for t in reversed(transfers) if t.remaining > 0), None)
             if t is None:
                 return moved
-            stripe_gateway.create_reversal(t.transfer_id, min(t.remaining, -move),
-                                           key=f"reversal-{t.transfer_id}-{len(t.reversals)}")
+            stripe_gateway.create_reversal(
+                t.transfer_id, min(t.remaining, -move), key=f"reversal-{t.transfer_id}-{len(t.reversals)}"
+            )
         else:
             return moved
         moved += move

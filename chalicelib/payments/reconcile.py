@@ -56,8 +56,12 @@ class Report:
 def _ledger(day: date) -> dict[str, dict[str, int]]:
     """kind → reference → amount, from the day's ledger entries."""
     out: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
-    wanted = {domain.CHARGE: "charge", domain.REFUND: "refund", domain.TRANSFER: "transfer",
-              domain.DISPUTE_DEBIT: "dispute"}
+    wanted = {
+        domain.CHARGE: "charge",
+        domain.REFUND: "refund",
+        domain.TRANSFER: "transfer",
+        domain.DISPUTE_DEBIT: "dispute",
+    }
     for entry in LedgerItem.gsi3.query(ledger_day_pk(day.isoformat())):
         if isinstance(entry, LedgerItem) and entry.entry_type in wanted:
             kind = wanted[entry.entry_type]
@@ -134,13 +138,19 @@ def compare(ledger_side: dict[str, dict[str, int]], stripe: dict[str, dict[str, 
 def _heal(differences: list[Difference], intents: dict[tuple[str, str], str]) -> int:
     """Converge every payment a difference belongs to; returns how many it changed."""
     healed = 0
-    for intent_id in sorted({intents[(d.kind, d.reference)] for d in differences
-                             if d.what != "missing_at_stripe" and (d.kind, d.reference) in intents}):
+    for intent_id in sorted(
+        {
+            intents[(d.kind, d.reference)]
+            for d in differences
+            if d.what != "missing_at_stripe" and (d.kind, d.reference) in intents
+        }
+    ):
         try:
             healed += convergence.converge(intent_id, transfers=True).changed
         except ProblemError as exc:  # Stripe or DynamoDB unavailable: tomorrow's run tries again
-            logger.warning("reconciliation could not converge a payment",
-                           extra={"payment_intent_id": intent_id, "error": str(exc)})
+            logger.warning(
+                "reconciliation could not converge a payment", extra={"payment_intent_id": intent_id, "error": str(exc)}
+            )
     return healed
 
 
@@ -159,12 +169,26 @@ def run(day: date | None = None) -> Report:
         metrics.add_metric(name=f"ReconciliationDifferences.{d.kind}", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ReconciliationDifferences", unit=MetricUnit.Count, value=len(report.differences))
     metrics.flush_metrics()
-    logger.info("reconciliation done", extra={"reconciliation": {
-        "day": report.day, "compared": report.compared, "healed": report.healed,
-        "differences": len(report.differences)}})
+    logger.info(
+        "reconciliation done",
+        extra={
+            "reconciliation": {
+                "day": report.day,
+                "compared": report.compared,
+                "healed": report.healed,
+                "differences": len(report.differences),
+            }
+        },
+    )
     return report
 
 
 def _fields(d: Difference, day: str) -> dict[str, Any]:
-    return {"day": day, "kind": d.kind, "what": d.what, "reference": d.reference,
-            "ledger_amount": d.ledger_amount, "stripe_amount": d.stripe_amount}
+    return {
+        "day": day,
+        "kind": d.kind,
+        "what": d.what,
+        "reference": d.reference,
+        "ledger_amount": d.ledger_amount,
+        "stripe_amount": d.stripe_amount,
+    }

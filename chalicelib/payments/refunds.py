@@ -25,15 +25,24 @@ def request_refund(tx: TransactWrite, *, subject_id: str, payment_intent_id: str
     (subject, reason)."""
     if amount <= 0:
         return
-    outbox.emit(tx, kind=REFUND, subject=subject_id, dedupe_key=f"refund#{subject_id}#{reason}",
-                payload={"subject_id": subject_id, "payment_intent_id": payment_intent_id, "amount": amount,
-                         "reason": reason})
+    outbox.emit(
+        tx,
+        kind=REFUND,
+        subject=subject_id,
+        dedupe_key=f"refund#{subject_id}#{reason}",
+        payload={"subject_id": subject_id, "payment_intent_id": payment_intent_id, "amount": amount, "reason": reason},
+    )
 
 
 def request_release(tx: TransactWrite, *, subject_id: str, payment_intent_id: str) -> None:
     """In the caller's transaction: cancel the payment's authorization (nobody will capture it)."""
-    outbox.emit(tx, kind=RELEASE, subject=subject_id, dedupe_key=f"release#{subject_id}",
-                payload={"subject_id": subject_id, "payment_intent_id": payment_intent_id})
+    outbox.emit(
+        tx,
+        kind=RELEASE,
+        subject=subject_id,
+        dedupe_key=f"release#{subject_id}",
+        payload={"subject_id": subject_id, "payment_intent_id": payment_intent_id},
+    )
 
 
 def refund(intent_id: str, amount: int, *, reason: str, key: str) -> int:
@@ -48,12 +57,15 @@ def refund(intent_id: str, amount: int, *, reason: str, key: str) -> int:
             try:
                 stripe_gateway.refund(intent_id, made, reason=reason, key=key)
             except StripeRefused as exc:  # what Stripe holds changed since we read it: nothing to retry
-                logger.info("refund refused by Stripe", extra={"payment_intent_id": intent_id, "reason": reason,
-                                                                "stripe_code": exc.stripe_code})
+                logger.info(
+                    "refund refused by Stripe",
+                    extra={"payment_intent_id": intent_id, "reason": reason, "stripe_code": exc.stripe_code},
+                )
                 made = 0
         elif amount > 0:
-            logger.info("nothing left to refund", extra={"payment_intent_id": intent_id, "reason": reason,
-                                                         "asked": amount})
+            logger.info(
+                "nothing left to refund", extra={"payment_intent_id": intent_id, "reason": reason, "asked": amount}
+            )
     convergence.converge(intent_id)
     return made
 
@@ -67,16 +79,18 @@ def release(intent_id: str, key: str) -> None:
         try:
             stripe_gateway.cancel(intent_id, key=key)
         except StripeRefused as exc:  # its status moved since we read it: converge on what it is now
-            logger.info("release refused by Stripe", extra={"payment_intent_id": intent_id,
-                                                             "stripe_code": exc.stripe_code})
+            logger.info(
+                "release refused by Stripe", extra={"payment_intent_id": intent_id, "stripe_code": exc.stripe_code}
+            )
     convergence.converge(intent_id)
 
 
 def _send_refund(message: outbox.Message) -> None:
     p = message.payload
     subject = str(p.get("subject_id") or p.get("booking_id"))  # booking_id: messages queued before the rename
-    refund(str(p["payment_intent_id"]), int(p["amount"]), reason=str(p["reason"]),
-           key=f"refund-{subject}-{p['reason']}")
+    refund(
+        str(p["payment_intent_id"]), int(p["amount"]), reason=str(p["reason"]), key=f"refund-{subject}-{p['reason']}"
+    )
 
 
 def _send_release(message: outbox.Message) -> None:

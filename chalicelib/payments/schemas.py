@@ -44,12 +44,15 @@ class TransactionsQuery(_Strict):
 
 class TransactionOut(BaseModel):
     id: str
-    type: str = Field(description="charge, platform_fee, refund, platform_fee_refund, transfer, transfer_reversal, "
-                                  "dispute_debit or dispute_credit")
+    type: str = Field(
+        description="charge, platform_fee, refund, platform_fee_refund, transfer, transfer_reversal, "
+        "dispute_debit or dispute_credit"
+    )
     booking_id: str
     amount: Money
-    effect: int = Field(description="What it does to your balance (player: paid -, refunded +; host: earnings +/-), "
-                                    "minor units")
+    effect: int = Field(
+        description="What it does to your balance (player: paid -, refunded +; host: earnings +/-), minor units"
+    )
     reference: str
     reason: str | None
     occurred_at: str
@@ -94,8 +97,9 @@ class ReceiptOut(BaseModel):
 
 
 class AdminRefundIn(_Strict):
-    amount: Annotated[int, Field(ge=1, le=MAX_AMOUNT, strict=True, description="Minor units, at most what "
-                                 "remains refundable")]
+    amount: Annotated[
+        int, Field(ge=1, le=MAX_AMOUNT, strict=True, description="Minor units, at most what remains refundable")
+    ]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 

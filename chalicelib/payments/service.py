@@ -23,9 +23,23 @@ from chalicelib.payments.payables import Expected, Owner, PaymentView
 from chalicelib.payments.schemas import ReceiptOut
 
 __all__ = [
-    "Charge", "Expected", "Owner", "PaymentView", "ReceiptOut", "admin_refund", "capture", "charge_for_booking",
-    "converge", "customer_for", "payout_status", "receipt", "request_refund", "request_release",
-    "require_payouts_enabled", "schedule_payout", "start_onboarding",
+    "Charge",
+    "Expected",
+    "Owner",
+    "PaymentView",
+    "ReceiptOut",
+    "admin_refund",
+    "capture",
+    "charge_for_booking",
+    "converge",
+    "customer_for",
+    "payout_status",
+    "receipt",
+    "request_refund",
+    "request_release",
+    "require_payouts_enabled",
+    "schedule_payout",
+    "start_onboarding",
 ]
 
 
@@ -58,14 +72,24 @@ def customer_for(user_id: str, email: str | None) -> str:
 
 
 def charge_for_booking(
-    *, booking_id: str, session_id: str, user_id: str, email: str | None, amount: int, currency: str,
+    *,
+    booking_id: str,
+    session_id: str,
+    user_id: str,
+    email: str | None,
+    amount: int,
+    currency: str,
     manual_capture: bool,
 ) -> Charge:
     """A PaymentIntent for the booking (manual capture: an authorization to capture on accept).
     Repeated for the same booking, Stripe's idempotency key returns the same PaymentIntent."""
     customer_id = customer_for(user_id, email)
     intent = stripe_gateway.create_payment_intent(
-        booking_id=booking_id, session_id=session_id, customer_id=customer_id, amount=amount, currency=currency,
+        booking_id=booking_id,
+        session_id=session_id,
+        customer_id=customer_id,
+        amount=amount,
+        currency=currency,
         manual_capture=manual_capture,
     )
     return Charge(intent.id, intent.client_secret, intent.amount, intent.currency, intent.status)
@@ -90,8 +114,7 @@ def request_refund(tx: TransactWrite, *, subject_id: str, payment_intent_id: str
     """In the caller's transaction: refund up to `amount` of the payment (once per subject and reason)."""
     from chalicelib.payments import refunds
 
-    refunds.request_refund(tx, subject_id=subject_id, payment_intent_id=payment_intent_id, amount=amount,
-                           reason=reason)
+    refunds.request_refund(tx, subject_id=subject_id, payment_intent_id=payment_intent_id, amount=amount, reason=reason)
 
 
 def request_release(tx: TransactWrite, *, subject_id: str, payment_intent_id: str) -> None:
@@ -131,14 +154,19 @@ def admin_refund(principal: Principal, booking_id: str, body: schemas.AdminRefun
         raise exceptions.PaymentDisputed("A disputed payment cannot be refunded; the dispute decides.")
     remaining = ledger.balance_of(m).refundable
     if body.amount > remaining:
-        raise exceptions.RefundExceedsRemaining(f"At most {remaining} can be refunded.",
-                                                extra={"refundable": remaining})
+        raise exceptions.RefundExceedsRemaining(
+            f"At most {remaining} can be refunded.", extra={"refundable": remaining}
+        )
     count = len([r for r in (m.refs or ()) if r.startswith("re_")])
-    refunds.refund(m.payment_intent_id, body.amount, reason=body.reason,
-                   key=f"admin-refund-{booking_id}-{count}-{body.amount}")
+    refunds.refund(
+        m.payment_intent_id, body.amount, reason=body.reason, key=f"admin-refund-{booking_id}-{count}-{body.amount}"
+    )
     b = ledger.balance_of(ledger.find(booking_id) or m)
-    return schemas.AdminRefundOut(booking_id=booking_id, refunded=Money(amount=b.refunded, currency=m.currency),
-                                  refundable=Money(amount=b.refundable, currency=m.currency))
+    return schemas.AdminRefundOut(
+        booking_id=booking_id,
+        refunded=Money(amount=b.refunded, currency=m.currency),
+        refundable=Money(amount=b.refundable, currency=m.currency),
+    )
 
 
 def schedule_payout(tx: TransactWrite, *, booking_id: str, ends_at: datetime) -> None:

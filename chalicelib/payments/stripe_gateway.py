@@ -91,8 +91,9 @@ def create_customer(user_id: str, email: str | None) -> str:
     params: dict[str, Any] = {"metadata": {"user_id": user_id}}
     if email:
         params["email"] = email
-    customer = _call("customers.create", _client().v1.customers.create, params,
-                     options={"idempotency_key": f"customer-{user_id}"})
+    customer = _call(
+        "customers.create", _client().v1.customers.create, params, options={"idempotency_key": f"customer-{user_id}"}
+    )
     return str(customer["id"])
 
 
@@ -109,27 +110,40 @@ def create_payment_intent(
     }
     if manual_capture:
         params["capture_method"] = "manual"
-    created = _call("payment_intents.create", _client().v1.payment_intents.create, params,
-                    options={"idempotency_key": f"pi-{booking_id}"})
+    created = _call(
+        "payment_intents.create",
+        _client().v1.payment_intents.create,
+        params,
+        options={"idempotency_key": f"pi-{booking_id}"},
+    )
     return _intent(created)
 
 
 def capture(intent_id: str, key: str) -> Intent:
-    return _intent(_call("payment_intents.capture", _client().v1.payment_intents.capture, intent_id,
-                         options={"idempotency_key": key}))
+    return _intent(
+        _call(
+            "payment_intents.capture", _client().v1.payment_intents.capture, intent_id, options={"idempotency_key": key}
+        )
+    )
 
 
 def cancel(intent_id: str, key: str) -> Intent:
-    return _intent(_call("payment_intents.cancel", _client().v1.payment_intents.cancel, intent_id,
-                         options={"idempotency_key": key}))
+    return _intent(
+        _call(
+            "payment_intents.cancel", _client().v1.payment_intents.cancel, intent_id, options={"idempotency_key": key}
+        )
+    )
 
 
 def refund(intent_id: str, amount: int, *, reason: str, key: str) -> str:
     """Refund `amount` of the intent's charge. `key` is Stripe's idempotency key and is also kept in
     the refund's metadata (`sesh_key`), so a later attempt can see that this refund was made."""
-    created = _call("refunds.create", _client().v1.refunds.create,
-                    {"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason, "sesh_key": key}},
-                    options={"idempotency_key": key})
+    created = _call(
+        "refunds.create",
+        _client().v1.refunds.create,
+        {"payment_intent": intent_id, "amount": amount, "metadata": {"reason": reason, "sesh_key": key}},
+        options={"idempotency_key": key},
+    )
     return str(created["id"])
 
 
@@ -137,12 +151,18 @@ def refund(intent_id: str, amount: int, *, reason: str, key: str) -> str:
 
 
 def create_account(user_id: str, email: str | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"type": "express", "metadata": {"user_id": user_id},
-                              "capabilities": {"transfers": {"requested": True}}}
+    params: dict[str, Any] = {
+        "type": "express",
+        "metadata": {"user_id": user_id},
+        "capabilities": {"transfers": {"requested": True}},
+    }
     if email:
         params["email"] = email
-    return plain(_call("accounts.create", _client().v1.accounts.create, params,
-                       options={"idempotency_key": f"account-{user_id}"}))
+    return plain(
+        _call(
+            "accounts.create", _client().v1.accounts.create, params, options={"idempotency_key": f"account-{user_id}"}
+        )
+    )
 
 
 def retrieve_account(account_id: str) -> dict[str, Any]:
@@ -150,16 +170,31 @@ def retrieve_account(account_id: str) -> dict[str, Any]:
 
 
 def create_account_link(account_id: str, return_url: str, refresh_url: str) -> str:
-    link = _call("account_links.create", _client().v1.account_links.create,
-                 {"account": account_id, "type": "account_onboarding", "return_url": return_url,
-                  "refresh_url": refresh_url})
+    link = _call(
+        "account_links.create",
+        _client().v1.account_links.create,
+        {"account": account_id, "type": "account_onboarding", "return_url": return_url, "refresh_url": refresh_url},
+    )
     return str(link["url"])
 
 
-def create_transfer(*, amount: int, currency: str, destination: str, source_transaction: str | None,
-                    transfer_group: str, booking_id: str, key: str) -> dict[str, Any]:
-    params: dict[str, Any] = {"amount": amount, "currency": currency, "destination": destination,
-                              "transfer_group": transfer_group, "metadata": {"booking_id": booking_id}}
+def create_transfer(
+    *,
+    amount: int,
+    currency: str,
+    destination: str,
+    source_transaction: str | None,
+    transfer_group: str,
+    booking_id: str,
+    key: str,
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency,
+        "destination": destination,
+        "transfer_group": transfer_group,
+        "metadata": {"booking_id": booking_id},
+    }
     if source_transaction:
         params["source_transaction"] = source_transaction
     return plain(_call("transfers.create", _client().v1.transfers.create, params, options={"idempotency_key": key}))
@@ -171,8 +206,15 @@ def list_transfers(transfer_group: str) -> list[dict[str, Any]]:
 
 
 def create_reversal(transfer_id: str, amount: int, key: str) -> dict[str, Any]:
-    return plain(_call("transfers.reversals.create", _client().v1.transfers.reversals.create, transfer_id,
-                       {"amount": amount}, options={"idempotency_key": key}))
+    return plain(
+        _call(
+            "transfers.reversals.create",
+            _client().v1.transfers.reversals.create,
+            transfer_id,
+            {"amount": amount},
+            options={"idempotency_key": key},
+        )
+    )
 
 
 def list_refunds(intent_id: str) -> list[dict[str, Any]]:
@@ -198,8 +240,12 @@ def latest_charge_id(intent_id: str) -> str | None:
 
 def list_created_between(kind: str, start: int, end: int) -> list[dict[str, Any]]:
     """Charges, refunds, transfers or disputes created in [start, end) (epoch seconds), every page."""
-    service = {"charges": _client().v1.charges, "refunds": _client().v1.refunds,
-               "transfers": _client().v1.transfers, "disputes": _client().v1.disputes}[kind]
+    service = {
+        "charges": _client().v1.charges,
+        "refunds": _client().v1.refunds,
+        "transfers": _client().v1.transfers,
+        "disputes": _client().v1.disputes,
+    }[kind]
     out: list[dict[str, Any]] = []
     params: dict[str, Any] = {"created": {"gte": start, "lt": end}, "limit": 100}
     while True:
@@ -225,8 +271,11 @@ def list_disputes(intent_id: str) -> list[dict[str, Any]]:
 
 def retrieve_intent(intent_id: str) -> dict[str, Any]:
     """The PaymentIntent as Stripe's API shapes it (its latest charge expanded)."""
-    return plain(_call("payment_intents.retrieve", _client().v1.payment_intents.retrieve, intent_id,
-                       {"expand": ["latest_charge"]}))
+    return plain(
+        _call(
+            "payment_intents.retrieve", _client().v1.payment_intents.retrieve, intent_id, {"expand": ["latest_charge"]}
+        )
+    )
 
 
 def facts_of(intent: dict[str, Any], *, transfers: bool) -> facts_.PaymentFacts:

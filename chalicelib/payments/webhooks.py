@@ -89,8 +89,9 @@ def verify(payload: bytes, signature: str | None) -> dict[str, Any]:
         text = payload.decode("utf-8")
         # The SDK checks the signature's timestamp against the wall clock: it is the signer's
         # transport time, not business time, so the movable clock must not take part.
-        stripe.WebhookSignature.verify_header(text, signature, get_secret("stripe_webhook_secret"),
-                                              tolerance=TOLERANCE_SECONDS)
+        stripe.WebhookSignature.verify_header(
+            text, signature, get_secret("stripe_webhook_secret"), tolerance=TOLERANCE_SECONDS
+        )
     except stripe.SignatureVerificationError:
         raise BadRequest("The Stripe signature does not match the body.", code="invalid_signature") from None
     except UnicodeDecodeError:
@@ -103,8 +104,12 @@ def verify(payload: bytes, signature: str | None) -> dict[str, Any]:
         event = json.loads(text)
     except (ValueError, RecursionError):
         raise BadRequest("The webhook body is not a Stripe event.", code="malformed_event") from None
-    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"]
-            and isinstance(event.get("type"), str)):
+    if not (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and event["id"]
+        and isinstance(event.get("type"), str)
+    ):
         raise BadRequest("The webhook body is not a Stripe event.", code="malformed_event")
     return event
 
@@ -158,9 +163,13 @@ def receive(payload: bytes, signature: str | None) -> Received:
     def accept(tx: TransactWrite) -> None:
         _record(tx, event)
         if handled:
-            outbox.emit(tx, kind=STRIPE_EVENT, subject=stripe_events.object_id(event) or event_id, dedupe_key=event_id,
-                        payload={"event_id": event_id, "event_type": event_type,
-                                 "object_id": stripe_events.object_id(event)})
+            outbox.emit(
+                tx,
+                kind=STRIPE_EVENT,
+                subject=stripe_events.object_id(event) or event_id,
+                dedupe_key=event_id,
+                payload={"event_id": event_id, "event_type": event_type, "object_id": stripe_events.object_id(event)},
+            )
 
     try:
         conditional.run(accept)
@@ -179,8 +188,10 @@ def _handle(message: outbox.Message) -> None:
     try:
         HANDLERS[str(p["event_type"])](event)
     except StripeObjectMissing:
-        logger.warning("stripe event about an object we cannot read", extra={
-            "event_id": p["event_id"], "event_type": p["event_type"], "object_id": p.get("object_id")})
+        logger.warning(
+            "stripe event about an object we cannot read",
+            extra={"event_id": p["event_id"], "event_type": p["event_type"], "object_id": p.get("object_id")},
+        )
         metrics.add_metric(name="StripeEventsUnresolved", unit=MetricUnit.Count, value=1)
 
 

@@ -23,15 +23,26 @@ def _hosts_session(principal: Principal, session_id: str) -> str:
 
 
 def _out(item: FeedbackItem) -> schemas.FeedbackOut:
-    return schemas.FeedbackOut(session_id=item.session_id, went_well=item.went_well, to_improve=item.to_improve,
-                               updated_at=clock.to_wire(item.updated_at))
+    return schemas.FeedbackOut(
+        session_id=item.session_id,
+        went_well=item.went_well,
+        to_improve=item.to_improve,
+        updated_at=clock.to_wire(item.updated_at),
+    )
 
 
 def save(principal: Principal, session_id: str, body: schemas.FeedbackIn) -> schemas.FeedbackOut:
     host_id = _hosts_session(principal, session_id)
     now = clock.now()
-    item = FeedbackItem(feedback_pk(session_id), FEEDBACK_SK, session_id=session_id, host_id=host_id,
-                        went_well=body.went_well or None, to_improve=body.to_improve or None, updated_at=now)
+    item = FeedbackItem(
+        feedback_pk(session_id),
+        FEEDBACK_SK,
+        session_id=session_id,
+        host_id=host_id,
+        went_well=body.went_well or None,
+        to_improve=body.to_improve or None,
+        updated_at=now,
+    )
     item.save()
     return _out(item)
 
@@ -41,5 +52,6 @@ def get(principal: Principal, session_id: str) -> schemas.FeedbackOut:
     try:
         return _out(FeedbackItem.get(feedback_pk(session_id), FEEDBACK_SK))
     except FeedbackItem.DoesNotExist:
-        return schemas.FeedbackOut(session_id=session_id, went_well=None, to_improve=None,
-                                   updated_at=clock.to_wire(clock.now()))
+        return schemas.FeedbackOut(
+            session_id=session_id, went_well=None, to_improve=None, updated_at=clock.to_wire(clock.now())
+        )

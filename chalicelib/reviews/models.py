@@ -23,8 +23,18 @@ STATS_KEY = "REVIEWSTATS"
 FEEDBACK_SK = "FEEDBACK"
 REPORTS_PK = "REVREPORTS"
 RANKED_PK = "RATEDLST"  # GSI1 of listings' reputation items: best rated first
-REPUTATION_FIELDS = ("rating_sum", "rating_count", "sum_preparation", "n_preparation", "sum_communication",
-                     "n_communication", "sum_atmosphere", "n_atmosphere", "sum_value", "n_value")
+REPUTATION_FIELDS = (
+    "rating_sum",
+    "rating_count",
+    "sum_preparation",
+    "n_preparation",
+    "sum_communication",
+    "n_communication",
+    "sum_atmosphere",
+    "n_atmosphere",
+    "sum_value",
+    "n_value",
+)
 
 
 def review_pk(review_id: str) -> str:

@@ -101,8 +101,10 @@ class ListingReviewList(ReviewList):
 
 class UserReviewsQuery(PageQuery):
     about: Literal["host", "player"] = Field(
-        default="host", description="host: players' reviews of this host (public); player: hosts' reviews of "
-                                    "this player (hosts and admins only).")
+        default="host",
+        description="host: players' reviews of this host (public); player: hosts' reviews of "
+        "this player (hosts and admins only).",
+    )
 
 
 class ReputationOut(BaseModel):

@@ -100,8 +100,12 @@ def _add_reputation(tx: TransactWrite, r: ReviewItem, delta: dict[str, int]) -> 
             values[name] += n
         version = int(current.rep_version or 0) if current else 0
         actions: list[Any] = [getattr(ReputationItem, name).set(v) for name, v in values.items()]
-        actions += [ReputationItem.rep_version.set(version + 1), ReputationItem.kind.set(ReputationItem),
-                    ReputationItem.updated_at.set(now), ReputationItem.created_at.set(ReputationItem.created_at | now)]
+        actions += [
+            ReputationItem.rep_version.set(version + 1),
+            ReputationItem.kind.set(ReputationItem),
+            ReputationItem.updated_at.set(now),
+            ReputationItem.created_at.set(ReputationItem.created_at | now),
+        ]
         if subject == r.listing_id and values["rating_count"] > 0:
             rank = domain.rank_key(values["rating_sum"], values["rating_count"])
             actions += [ReputationItem.GSI1PK.set(RANKED_PK), ReputationItem.GSI1SK.set(f"{rank}#{subject}")]
@@ -131,15 +135,23 @@ def _commit(build: Any) -> None:
 
 
 def _count(tx: TransactWrite, field: str) -> None:
-    tx.update(ReviewStatsItem(STATS_KEY, STATS_KEY), actions=[
-        getattr(ReviewStatsItem, field).add(1), ReviewStatsItem.kind.set(ReviewStatsItem),
-        ReviewStatsItem.updated_at.set(clock.now())])
+    tx.update(
+        ReviewStatsItem(STATS_KEY, STATS_KEY),
+        actions=[
+            getattr(ReviewStatsItem, field).add(1),
+            ReviewStatsItem.kind.set(ReviewStatsItem),
+            ReviewStatsItem.updated_at.set(clock.now()),
+        ],
+    )
 
 
 def _publish(tx: TransactWrite, r: ReviewItem, now: datetime) -> None:
     """Make a pending review public (conditional on it still pending) and count it."""
-    tx.update(r, actions=[ReviewItem.state.set(domain.PUBLISHED), ReviewItem.published_at.set(now),
-                          *_index_actions(r, now)], condition=ReviewItem.state == domain.PENDING)
+    tx.update(
+        r,
+        actions=[ReviewItem.state.set(domain.PUBLISHED), ReviewItem.published_at.set(now), *_index_actions(r, now)],
+        condition=ReviewItem.state == domain.PENDING,
+    )
     _announce(tx, r)
     if domain.counts_for_reputation(r.side, bool(r.hidden), domain.PUBLISHED):
         _add_reputation(tx, r, domain.rating_delta(None, _ratings(r)))
@@ -161,9 +173,19 @@ def _index_actions(r: ReviewItem, published_at: datetime) -> list[Any]:
 
 
 def _announce(tx: TransactWrite, r: ReviewItem) -> None:
-    events.publish(tx, "review.published", subject=r.review_id, dedupe=r.review_id, review_id=r.review_id,
-                   booking_id=r.booking_id, side=r.side, author_id=r.author_id, subject_id=r.subject_id,
-                   listing_id=r.listing_id, rating=int(r.rating))
+    events.publish(
+        tx,
+        "review.published",
+        subject=r.review_id,
+        dedupe=r.review_id,
+        review_id=r.review_id,
+        booking_id=r.booking_id,
+        side=r.side,
+        author_id=r.author_id,
+        subject_id=r.subject_id,
+        listing_id=r.listing_id,
+        rating=int(r.rating),
+    )
 
 
 def _guards(booking_id: str) -> dict[str, str]:
@@ -211,12 +233,28 @@ def _write(principal: Principal, b: Any, side: str, body: schemas.ReviewIn, clos
     review_id = ids.new_id("rev")
     settings = get_settings()
     r = ReviewItem(
-        review_pk(review_id), REVIEW_SK, review_id=review_id, booking_id=b.booking_id, session_id=b.session_id,
-        listing_id=b.listing_id, host_id=b.host_id, player_id=b.player_id, side=side, author_id=principal.user_id,
-        subject_id=b.host_id if side == domain.PLAYER else b.player_id, rating=body.rating,
-        preparation=body.preparation, communication=body.communication, atmosphere=body.atmosphere,
-        value=body.value, text=body.text, state=domain.PENDING, window_closes_at=closes,
-        edit_until=domain.edit_until(now, settings.review_edit_hours), created_at=now, updated_at=now,
+        review_pk(review_id),
+        REVIEW_SK,
+        review_id=review_id,
+        booking_id=b.booking_id,
+        session_id=b.session_id,
+        listing_id=b.listing_id,
+        host_id=b.host_id,
+        player_id=b.player_id,
+        side=side,
+        author_id=principal.user_id,
+        subject_id=b.host_id if side == domain.PLAYER else b.player_id,
+        rating=body.rating,
+        preparation=body.preparation,
+        communication=body.communication,
+        atmosphere=body.atmosphere,
+        value=body.value,
+        text=body.text,
+        state=domain.PENDING,
+        window_closes_at=closes,
+        edit_until=domain.edit_until(now, settings.review_edit_hours),
+        created_at=now,
+        updated_at=now,
     )
 
     def build(tx: TransactWrite) -> None:
@@ -231,15 +269,31 @@ def _write(principal: Principal, b: Any, side: str, body: schemas.ReviewIn, clos
                 _add_reputation(tx, r, domain.rating_delta(None, _ratings(r)))
         tx.save(r)
         if other is None:
-            tx.condition_check(ReviewGuardItem, *guard_key(b.booking_id, other_side),
-                               condition=ReviewGuardItem.PK.does_not_exist())
+            tx.condition_check(
+                ReviewGuardItem, *guard_key(b.booking_id, other_side), condition=ReviewGuardItem.PK.does_not_exist()
+            )
         elif other.state == domain.PENDING:
             _publish(tx, other, now)
         _count(tx, "reviews")
-        events.publish(tx, "review.submitted", subject=review_id, dedupe=review_id, review_id=review_id,
-                       booking_id=b.booking_id, side=side, host_id=b.host_id, player_id=b.player_id)
-        timers.schedule(tx, handler=jobs.WINDOW_CLOSE, due_at=closes, subject=b.booking_id,
-                        payload={"booking_id": b.booking_id}, timer_id=f"revwin#{b.booking_id}")
+        events.publish(
+            tx,
+            "review.submitted",
+            subject=review_id,
+            dedupe=review_id,
+            review_id=review_id,
+            booking_id=b.booking_id,
+            side=side,
+            host_id=b.host_id,
+            player_id=b.player_id,
+        )
+        timers.schedule(
+            tx,
+            handler=jobs.WINDOW_CLOSE,
+            due_at=closes,
+            subject=b.booking_id,
+            payload={"booking_id": b.booking_id},
+            timer_id=f"revwin#{b.booking_id}",
+        )
 
     conditional.run(build)
     return review_out(load(review_id))
@@ -263,8 +317,9 @@ def edit(principal: Principal, review_id: str, body: schemas.ReviewEdit) -> sche
         raise BadRequest("The overall rating cannot be removed.", code="rating_required")
     before = _ratings(r)
     after = {**before, **{k: v for k, v in change.items() if k != "text"}}
-    actions: list[Any] = [getattr(ReviewItem, k).set(v) if v is not None else getattr(ReviewItem, k).remove()
-                          for k, v in change.items()]
+    actions: list[Any] = [
+        getattr(ReviewItem, k).set(v) if v is not None else getattr(ReviewItem, k).remove() for k, v in change.items()
+    ]
     now = clock.now()
     actions += [ReviewItem.edited_at.set(now), ReviewItem.updated_at.set(now)]
 
@@ -291,9 +346,13 @@ def reply(principal: Principal, review_id: str, body: schemas.ReplyIn) -> schema
         raise ReviewRuleRefused("A review is answered once it is published.", code="review_not_published")
     now = clock.now()
     try:
-        conditional.run(lambda tx: tx.update(
-            r, actions=[ReviewItem.reply_text.set(body.text), ReviewItem.replied_at.set(now)],
-            condition=ReviewItem.reply_text.does_not_exist()))
+        conditional.run(
+            lambda tx: tx.update(
+                r,
+                actions=[ReviewItem.reply_text.set(body.text), ReviewItem.replied_at.set(now)],
+                condition=ReviewItem.reply_text.does_not_exist(),
+            )
+        )
     except conditional.Refused:
         raise AlreadyReplied("This review already has your reply.") from None
     return review_out(load(review_id))
@@ -307,10 +366,18 @@ def report(principal: Principal, review_id: str, body: schemas.ReportIn) -> sche
     now = clock.now()
 
     def build(tx: TransactWrite) -> None:
-        tx.save(ReviewReportItem(review_pk(review_id), f"REPORT#{principal.user_id}", review_id=review_id,
-                                 reporter_id=principal.user_id, reason=body.reason, GSI1PK=REPORTS_PK,
-                                 GSI1SK=f"{clock.to_wire(now)}#{review_id}#{principal.user_id}"),
-                condition=ReviewReportItem.PK.does_not_exist())
+        tx.save(
+            ReviewReportItem(
+                review_pk(review_id),
+                f"REPORT#{principal.user_id}",
+                review_id=review_id,
+                reporter_id=principal.user_id,
+                reason=body.reason,
+                GSI1PK=REPORTS_PK,
+                GSI1SK=f"{clock.to_wire(now)}#{review_id}#{principal.user_id}",
+            ),
+            condition=ReviewReportItem.PK.does_not_exist(),
+        )
         tx.update(r, actions=[ReviewItem.report_count.add(1)])
         _count(tx, "reports")
 
@@ -330,12 +397,20 @@ def hide(principal: Principal, review_id: str, body: schemas.HideIn) -> schemas.
     now = clock.now()
 
     def build(tx: TransactWrite) -> None:
-        tx.update(r, actions=[
-            ReviewItem.hidden.set(True), ReviewItem.hidden_reason.set(body.reason),
-            ReviewItem.hidden_by.set(principal.user_id), ReviewItem.hidden_at.set(now),
-            ReviewItem.GSI1PK.remove(), ReviewItem.GSI1SK.remove(), ReviewItem.GSI2PK.remove(),
-            ReviewItem.GSI2SK.remove(),
-        ], condition=(ReviewItem.hidden == False) & (ReviewItem.state == r.state))  # noqa: E712
+        tx.update(
+            r,
+            actions=[
+                ReviewItem.hidden.set(True),
+                ReviewItem.hidden_reason.set(body.reason),
+                ReviewItem.hidden_by.set(principal.user_id),
+                ReviewItem.hidden_at.set(now),
+                ReviewItem.GSI1PK.remove(),
+                ReviewItem.GSI1SK.remove(),
+                ReviewItem.GSI2PK.remove(),
+                ReviewItem.GSI2SK.remove(),
+            ],
+            condition=(ReviewItem.hidden == False) & (ReviewItem.state == r.state),  # noqa: E712 (a condition)
+        )
         if domain.counts_for_reputation(r.side, False, r.state):
             _add_reputation(tx, r, domain.rating_delta(_ratings(r), None))
         _count(tx, "hidden")
@@ -372,8 +447,16 @@ def on_booking_finished(event: events.Event) -> None:
     if b is None:
         return
     closes = domain.window_closes_at(b.ends_at, get_settings().review_window_days)
-    conditional.run(lambda tx: timers.schedule(tx, handler=jobs.WINDOW_CLOSE, due_at=closes, subject=booking_id,
-                                               payload={"booking_id": booking_id}, timer_id=f"revwin#{booking_id}"))
+    conditional.run(
+        lambda tx: timers.schedule(
+            tx,
+            handler=jobs.WINDOW_CLOSE,
+            due_at=closes,
+            subject=booking_id,
+            payload={"booking_id": booking_id},
+            timer_id=f"revwin#{booking_id}",
+        )
+    )
 
 
 # Reading
@@ -399,8 +482,12 @@ def listing_reviews(listing_id: str, limit: int, cursor: str | None) -> Page:
     if not ids.is_id(listing_id, "lst"):
         raise NotFound("No such listing.")
     scope = f"listing-reviews:{listing_id}"
-    found = ReviewItem.gsi1.query(listing_reviews_pk(listing_id), scan_index_forward=False, limit=limit,
-                                  last_evaluated_key=decode_cursor(cursor, scope))
+    found = ReviewItem.gsi1.query(
+        listing_reviews_pk(listing_id),
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=decode_cursor(cursor, scope),
+    )
     items = [review_out(r) for r in found if isinstance(r, ReviewItem)]
     return Page(items, encode_cursor(found.last_evaluated_key, scope))
 
@@ -413,16 +500,24 @@ def user_reviews(principal: Principal | None, user_id: str, query: schemas.UserR
         raise NotYourReview("Reviews of players are for hosts only.", code="hosts_only")
     side = domain.PLAYER if query.about == "host" else domain.HOST
     scope = f"user-reviews:{user_id}:{side}"
-    found = ReviewItem.gsi2.query(user_reviews_pk(user_id), ReviewItem.GSI2SK.startswith(f"{side}#"),
-                                  scan_index_forward=False, limit=query.limit,
-                                  last_evaluated_key=decode_cursor(query.cursor, scope))
+    found = ReviewItem.gsi2.query(
+        user_reviews_pk(user_id),
+        ReviewItem.GSI2SK.startswith(f"{side}#"),
+        scan_index_forward=False,
+        limit=query.limit,
+        last_evaluated_key=decode_cursor(query.cursor, scope),
+    )
     items = [review_out(r) for r in found if isinstance(r, ReviewItem)]
     return Page(items, encode_cursor(found.last_evaluated_key, scope))
 
 
 def recent_about_host(host_id: str, limit: int = 5) -> list[schemas.ReviewOut]:
-    found = ReviewItem.gsi2.query(user_reviews_pk(host_id), ReviewItem.GSI2SK.startswith(f"{domain.PLAYER}#"),
-                                  scan_index_forward=False, limit=limit)
+    found = ReviewItem.gsi2.query(
+        user_reviews_pk(host_id),
+        ReviewItem.GSI2SK.startswith(f"{domain.PLAYER}#"),
+        scan_index_forward=False,
+        limit=limit,
+    )
     return [review_out(r) for r in found if isinstance(r, ReviewItem)]
 
 
@@ -446,17 +541,20 @@ def _rating(item: ReputationItem | None) -> schemas.Rating:
 def ratings_of(subject_ids: Iterable[str]) -> dict[str, schemas.Rating]:
     """Ratings of hosts or listings by id (one BatchGetItem per 100); those without reviews get count 0."""
     wanted = list(dict.fromkeys(subject_ids))
-    found = {i.PK.split("#", 1)[1]: i for i in ReputationItem.batch_get(
-        [(reputation_pk(s), REPUTATION_SK) for s in wanted]) if isinstance(i, ReputationItem)}
+    found = {
+        i.PK.split("#", 1)[1]: i
+        for i in ReputationItem.batch_get([(reputation_pk(s), REPUTATION_SK) for s in wanted])
+        if isinstance(i, ReputationItem)
+    }
     return {s: _rating(found.get(s)) for s in wanted}
 
 
-def rated_listings(start: str, limit: int, resume: dict[str, Any] | None) -> tuple[list[tuple[str, str]],
-                                                                                 dict[str, Any] | None]:
+def rated_listings(
+    start: str, limit: int, resume: dict[str, Any] | None
+) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:
     """Rated listings best first, from rank key `start` (inclusive): [(rank key, listing id)] and where
     to resume. One Query on GSI1 (RATEDLST), for search's rating order."""
-    found = ReputationItem.gsi1.query(RANKED_PK, start <= ReputationItem.GSI1SK, limit=limit,
-                                      last_evaluated_key=resume)
+    found = ReputationItem.gsi1.query(RANKED_PK, start <= ReputationItem.GSI1SK, limit=limit, last_evaluated_key=resume)
     page = [(str(i.GSI1SK), str(i.GSI1SK).rsplit("#", 1)[1]) for i in found if isinstance(i, ReputationItem)]
     return page, found.last_evaluated_key
 
@@ -474,10 +572,15 @@ def reputation(user_id: str) -> schemas.ReputationOut:
     rating = rating_of(user_id)
     f = analytics.host_totals(user_id)
     facts = domain.HostFacts(
-        sessions_run=f.get("sessions_run", 0), bookings=f.get("bookings", 0),
-        repeat_bookings=f.get("repeat_bookings", 0), host_cancellations=f.get("cancelled_by_host", 0),
-        requests_answered=f.get("requests_answered", 0), response_seconds_total=f.get("response_seconds", 0),
-        rating_count=rating.count, rating_average=rating.average)
+        sessions_run=f.get("sessions_run", 0),
+        bookings=f.get("bookings", 0),
+        repeat_bookings=f.get("repeat_bookings", 0),
+        host_cancellations=f.get("cancelled_by_host", 0),
+        requests_answered=f.get("requests_answered", 0),
+        response_seconds_total=f.get("response_seconds", 0),
+        rating_count=rating.count,
+        rating_average=rating.average,
+    )
     return schemas.ReputationOut(subject_id=user_id, rating=rating, badges=domain.badges(facts))
 
 
@@ -492,15 +595,25 @@ def stats() -> dict[str, int]:
 
 def review_out(r: ReviewItem) -> schemas.ReviewOut:
     return schemas.ReviewOut(
-        id=r.review_id, booking_id=r.booking_id, listing_id=r.listing_id, session_id=r.session_id,
+        id=r.review_id,
+        booking_id=r.booking_id,
+        listing_id=r.listing_id,
+        session_id=r.session_id,
         side=r.side,  # type: ignore[arg-type]
-        author_id=r.author_id, subject_id=r.subject_id, rating=int(r.rating),
-        sub_ratings=schemas.SubRatings(**{n: (int(getattr(r, n)) if getattr(r, n) is not None else None)
-                                          for n in SUBS}),
-        text=r.text, state=r.state,  # type: ignore[arg-type]
+        author_id=r.author_id,
+        subject_id=r.subject_id,
+        rating=int(r.rating),
+        sub_ratings=schemas.SubRatings(
+            **{n: (int(getattr(r, n)) if getattr(r, n) is not None else None) for n in SUBS}
+        ),
+        text=r.text,
+        state=r.state,  # type: ignore[arg-type]
         published_at=clock.to_wire(r.published_at) if r.published_at else None,
         editable_until=clock.to_wire(r.edit_until),
         reply=schemas.Reply(text=r.reply_text, replied_at=clock.to_wire(r.replied_at))
-        if r.reply_text and r.replied_at else None,
-        hidden=bool(r.hidden), hidden_reason=r.hidden_reason, created_at=clock.to_wire(r.created_at),
+        if r.reply_text and r.replied_at
+        else None,
+        hidden=bool(r.hidden),
+        hidden_reason=r.hidden_reason,
+        created_at=clock.to_wire(r.created_at),
     )

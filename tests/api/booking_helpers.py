@@ -32,8 +32,9 @@ class Setup:
         return str(self.sessions[0]["id"])
 
 
-def listing_with_sessions(api: Any, token_for: Any, *, count: int = 1, capacity: int | None = None,
-                          **overrides: Any) -> Setup:
+def listing_with_sessions(
+    api: Any, token_for: Any, *, count: int = 1, capacity: int | None = None, **overrides: Any
+) -> Setup:
     host_token, host_id = make_host(api, token_for)
     listing = create_listing(api, host_token, **overrides)
     publish(api, host_token, listing["id"])
@@ -75,10 +76,19 @@ def deliver(api: Any, event_type: str, obj: Any, event_id: str | None = None) ->
     """POST a signed Stripe event about `obj` to the webhook, as Stripe would."""
     _counter[0] += 1
     data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
-    event = {"id": event_id or f"evt_test_{time.time_ns()}_{_counter[0]}", "object": "event", "type": event_type,
-             "created": int(time.time()), "data": {"object": data}, "api_version": "2024-06-20"}
+    event = {
+        "id": event_id or f"evt_test_{time.time_ns()}_{_counter[0]}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "data": {"object": data},
+        "api_version": "2024-06-20",
+    }
     body = json.dumps(event)
     stamp = int(time.time())
     signature = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), f"{stamp}.{body}".encode(), hashlib.sha256).hexdigest()
-    return api.post("/v1/webhooks/stripe", body=body,
-                    headers={"Content-Type": "application/json", "Stripe-Signature": f"t={stamp},v1={signature}"})
+    return api.post(
+        "/v1/webhooks/stripe",
+        body=body,
+        headers={"Content-Type": "application/json", "Stripe-Signature": f"t={stamp},v1={signature}"},
+    )

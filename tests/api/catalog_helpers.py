@@ -31,8 +31,9 @@ LISTING: dict[str, Any] = {
 }
 
 
-def make_host(api: Any, token_for: Any, profile: dict[str, Any] | None = None, *,
-              payouts: bool = True) -> tuple[str, str]:
+def make_host(
+    api: Any, token_for: Any, profile: dict[str, Any] | None = None, *, payouts: bool = True
+) -> tuple[str, str]:
     """A new user who is a host: (token, user id); with `payouts`, onboarded to receive payouts (paid
     listings are published only then)."""
     token = token_for()

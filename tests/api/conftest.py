@@ -79,7 +79,6 @@ def token_for() -> Any:
     return mint
 
 
-
 # The Stripe emulator for the routes that charge players: the real adapter calls it over HTTP.
 # Its port is fixed here, at import, before settings are first read.
 STRIPE_PORT = stripe_support.free_port()

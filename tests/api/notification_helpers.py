@@ -36,10 +36,12 @@ def _parse(raw: bytes) -> Mail:
     html = message.get_body(preferencelist=("html",))
     attachments = {str(part.get_filename()): part.get_payload(decode=True) for part in message.iter_attachments()}
     return Mail(
-        to=str(message["To"]), subject=str(message["Subject"]).strip(),
+        to=str(message["To"]),
+        subject=str(message["Subject"]).strip(),
         text=str(text.get_content()) if text is not None else "",
         html=str(html.get_content()) if html is not None else "",
-        headers={k: str(v) for k, v in message.items()}, attachments=attachments,
+        headers={k: str(v) for k, v in message.items()},
+        attachments=attachments,
     )
 
 
@@ -71,8 +73,9 @@ def flaky_ses() -> FlakySes:
     return FlakySes(boto3.client("sesv2", region_name=settings.aws_region))
 
 
-def user(api: Any, token_for: Any, *, locale: str = "en", timezone: str = "UTC", host: bool = False
-         ) -> tuple[str, str, str]:
+def user(
+    api: Any, token_for: Any, *, locale: str = "en", timezone: str = "UTC", host: bool = False
+) -> tuple[str, str, str]:
     """(token, user id, email) of a new user speaking `locale` in `timezone`."""
     token = token_for()
     if host:
@@ -103,8 +106,10 @@ def push_platforms() -> Iterator[Any]:
     from chalicelib.notifications import push
 
     client = boto3.client("sns", region_name="us-east-1")
-    arns = [client.create_platform_application(Name=f"sesh-test-{p}", Platform=k, Attributes={})
-            ["PlatformApplicationArn"] for p, k in (("ios", "APNS"), ("android", "GCM"))]
+    arns = [
+        client.create_platform_application(Name=f"sesh-test-{p}", Platform=k, Attributes={})["PlatformApplicationArn"]
+        for p, k in (("ios", "APNS"), ("android", "GCM"))
+    ]
     push.use_client(client)
     try:
         yield client

@@ -30,8 +30,9 @@ def client() -> stripe.StripeClient:
 def dev_post(path: str, **form: str) -> dict[str, Any]:
     """One of the emulator's dev controls (`/_config/...`)."""
     data = json.dumps(form).encode()
-    request = urllib.request.Request(emulator() + path, data=data, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        emulator() + path, data=data, method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         result: dict[str, Any] = json.loads(response.read())
         return result

@@ -75,8 +75,13 @@ def _world(api: Any, token_for: Any, needs: frozenset[str]) -> World:
     other_token, _ = make_host(api, token_for, payouts=False)
     create_listing(api, other_token, **FREE)
     stranger_token, stranger_id = player(api, token_for)
-    ids = {"listing_id": listing["id"], "session_id": session_id, "player_id": p_id, "host_id": host_id,
-           "stranger_id": stranger_id}
+    ids = {
+        "listing_id": listing["id"],
+        "session_id": session_id,
+        "player_id": p_id,
+        "host_id": host_id,
+        "stranger_id": stranger_id,
+    }
     if "booking" in needs:  # P booked S
         booking = book(api, p_token, session_id)
         assert booking.status == 201, booking.body
@@ -101,14 +106,18 @@ def _world(api: Any, token_for: Any, needs: frozenset[str]) -> World:
         assert feed.status == 200, feed.body
         ids["feed_token"] = feed.json["url"].split("/calendar-feeds/")[1].split("/")[0]
     if "chat" in needs:  # P's group with H, P's message M, reported by H
-        conversation = api.post("/v1/conversations", token=p_token,
-                                json_body={"type": "group", "name": "Table", "member_ids": [host_id]})
+        conversation = api.post(
+            "/v1/conversations", token=p_token, json_body={"type": "group", "name": "Table", "member_ids": [host_id]}
+        )
         assert conversation.status == 201, conversation.body
         cid = conversation.json["id"]
         message = api.post(f"/v1/conversations/{cid}/messages", token=p_token, json_body={"body": "Hello"})
         assert message.status == 201, message.body
-        report = api.post(f"/v1/conversations/{cid}/messages/{message.json['id']}/reports", token=host_token,
-                          json_body={"reason": "spam"})
+        report = api.post(
+            f"/v1/conversations/{cid}/messages/{message.json['id']}/reports",
+            token=host_token,
+            json_body={"reason": "spam"},
+        )
         assert report.status in (200, 201, 204), report.body
         ids.update(conversation_id=cid, message_id=message.json["id"])
     if "paid" in needs:  # P paid for a seat of a priced listing, on the Stripe emulator
@@ -135,10 +144,20 @@ def _reviewed_world(api: Any, token_for: Any) -> World:
     assert host_side.status == 201, host_side.body
     other_token, _ = make_host(api, token_for)
     stranger_token, _ = player(api, token_for)
-    callers = {ANON: None, STRANGER: stranger_token, OTHER_HOST: other_token,
-               ADMIN: token_for(roles=("player", "admin"))}
-    ids = {"booking_id": booking_id, "review_id": review.json["id"], "session_id": done.session_id,
-           "listing_id": done.listing_id, "host_id": done.host_id, "player_id": p_id}
+    callers = {
+        ANON: None,
+        STRANGER: stranger_token,
+        OTHER_HOST: other_token,
+        ADMIN: token_for(roles=("player", "admin")),
+    }
+    ids = {
+        "booking_id": booking_id,
+        "review_id": review.json["id"],
+        "session_id": done.session_id,
+        "listing_id": done.listing_id,
+        "host_id": done.host_id,
+        "player_id": p_id,
+    }
     return World(ids, {"player": {**callers, OWNER: p_token}, "host": {**callers, OWNER: done.host_token}})
 
 
@@ -181,8 +200,7 @@ ROWS: list[Row] = [
     Row("POST", "/v1/listings/{listing_id}/unpublish", OWNER_ADMIN, owner="host"),
     Row("POST", "/v1/listings/{listing_id}/archive", OWNER_ADMIN, owner="host"),
     Row("POST", "/v1/listings/{listing_id}/images", OWNER_ADMIN, owner="host", body={"content_type": "image/png"}),
-    Row("POST", "/v1/listings/{listing_id}/sessions", OWNER_ADMIN, owner="host",
-        body={"start": "2026-03-01T19:00:00"}),
+    Row("POST", "/v1/listings/{listing_id}/sessions", OWNER_ADMIN, owner="host", body={"start": "2026-03-01T19:00:00"}),
     Row("PATCH", "/v1/sessions/{session_id}", OWNER_ADMIN, owner="host", body={"capacity": 4}),
     Row("POST", "/v1/sessions/{session_id}/cancel", OWNER_ADMIN, owner="host", body={"reason": "ill"}),
     Row("GET", "/v1/sessions/{session_id}/roster", OWNER_ADMIN, owner="host"),
@@ -193,8 +211,13 @@ ROWS: list[Row] = [
     Row("GET", "/v1/bookings/{booking_id}", OWNER_ADMIN),
     Row("GET", "/v1/bookings/{booking_id}/cancellation-quote", OWNER_ADMIN),
     Row("POST", "/v1/bookings/{booking_id}/cancel", OWNER_ADMIN, body={}),
-    Row("POST", "/v1/bookings/{booking_id}/reschedule", OWNER_ADMIN,
-        body=lambda w: {"session_id": w.ids["full_session_id"]}, needs=frozenset({"waitlist"})),
+    Row(
+        "POST",
+        "/v1/bookings/{booking_id}/reschedule",
+        OWNER_ADMIN,
+        body=lambda w: {"session_id": w.ids["full_session_id"]},
+        needs=frozenset({"waitlist"}),
+    ),
     Row("POST", "/v1/bookings/{booking_id}/accept", frozenset({ADMIN})),  # the host's (and admins'), not the player's
     Row("POST", "/v1/bookings/{booking_id}/decline", frozenset({ADMIN}), body={}),
     Row("POST", "/v1/bookings/{booking_id}/no-show", frozenset({ADMIN})),
@@ -227,8 +250,13 @@ ROWS: list[Row] = [
     Row("GET", "/v1/me/notification-preferences", SIGNED_IN),
     Row("PUT", "/v1/me/notification-preferences", SIGNED_IN, body={"categories": {"marketing": {"email": False}}}),
     Row("POST", "/v1/me/devices", SIGNED_IN, body={"platform": "ios", "token": "device-token-2"}),
-    Row("DELETE", "/v1/me/devices", ONLY_OWNER, body=lambda w: {"platform": "ios", "token": w.ids["device_token"]},
-        needs=frozenset({"device"})),
+    Row(
+        "DELETE",
+        "/v1/me/devices",
+        ONLY_OWNER,
+        body=lambda w: {"platform": "ios", "token": w.ids["device_token"]},
+        needs=frozenset({"device"}),
+    ),
     Row("GET", "/v1/me/calendar", SIGNED_IN),
     Row("GET", "/v1/calendar-feeds/{feed_token}/sesh.ics", EVERYONE),  # the token is the key
     Row("POST", "/v1/me/calendar/rotate", SIGNED_IN),
@@ -251,23 +279,37 @@ ROWS: list[Row] = [
     Row("POST", "/v1/reviews/{review_id}/report", SIGNED_IN, body={"reason": "rude"}, reviewed=True),
     Row("POST", "/v1/admin/reviews/{review_id}/hide", frozenset({ADMIN}), body={"reason": "abuse"}, reviewed=True),
     Row("GET", "/v1/sessions/{session_id}/feedback", ONLY_OWNER, owner="host", reviewed=True),
-    Row("PUT", "/v1/sessions/{session_id}/feedback", ONLY_OWNER, owner="host", body={"went_well": "Pacing"},
-        reviewed=True),
+    Row(
+        "PUT",
+        "/v1/sessions/{session_id}/feedback",
+        ONLY_OWNER,
+        owner="host",
+        body={"went_well": "Pacing"},
+        reviewed=True,
+    ),
     # payments: payout accounts and money views are the caller's own; receipts the booking's player's
     Row("POST", "/v1/me/payouts/onboarding", frozenset({OTHER_HOST, ADMIN, OWNER}), owner="host"),  # hosts only
     Row("GET", "/v1/me/payouts", SIGNED_IN),
     Row("GET", "/v1/me/transactions", SIGNED_IN),
     Row("GET", "/v1/me/earnings", SIGNED_IN),
     Row("GET", "/v1/bookings/{paid_booking_id}/receipt", OWNER_ADMIN),
-    Row("POST", "/v1/admin/bookings/{paid_booking_id}/refund", frozenset({ADMIN}),
-        body={"amount": 100, "reason": "goodwill"}),
+    Row(
+        "POST",
+        "/v1/admin/bookings/{paid_booking_id}/refund",
+        frozenset({ADMIN}),
+        body={"amount": 100, "reason": "goodwill"},
+    ),
     # Stripe signs its webhooks; nobody else gets in
     Row("POST", "/v1/webhooks/stripe", NOBODY, body={"id": "evt_1"}, denied=frozenset({400})),
 ]
 
 
-PLACEHOLDERS = {"{full_session_id}": "{session_id}", "{paid_booking_id}": "{booking_id}", "{host_id}": "{user_id}",
-                "{feed_token}": "{token}"}
+PLACEHOLDERS = {
+    "{full_session_id}": "{session_id}",
+    "{paid_booking_id}": "{booking_id}",
+    "{host_id}": "{user_id}",
+    "{feed_token}": "{token}",
+}
 
 
 def _route_key(method: str, path: str) -> tuple[str, str]:
@@ -291,9 +333,16 @@ def test_every_route_is_in_the_matrix(api: Any) -> None:
 
 
 def _needs(row: Row) -> frozenset[str]:
-    by_placeholder = {"{booking_id}": "booking", "{full_session_id}": "waitlist", "{entry_id}": "waitlist",
-                      "{search_id}": "search", "{feed_token}": "feed", "{conversation_id}": "chat",
-                      "{message_id}": "chat", "{paid_booking_id}": "paid"}
+    by_placeholder = {
+        "{booking_id}": "booking",
+        "{full_session_id}": "waitlist",
+        "{entry_id}": "waitlist",
+        "{search_id}": "search",
+        "{feed_token}": "feed",
+        "{conversation_id}": "chat",
+        "{message_id}": "chat",
+        "{paid_booking_id}": "paid",
+    }
     return row.needs | {part for placeholder, part in by_placeholder.items() if placeholder in row.path}
 
 

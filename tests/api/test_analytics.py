@@ -28,19 +28,37 @@ KINDS = [*domain.COUNTED_KINDS, "payout.sent"]
 
 happening = st.builds(
     lambda kind, minutes, player, session, listing, seats, amount, currency, reason, response: dict(
-        kind=kind, at=DST_DAY + timedelta(minutes=minutes), player_id=f"usr_p{player}", session_id=f"ses_{session}",
-        listing_id=f"lst_{listing}", seats=seats, capacity=6, amount=amount, currency=currency, reason=reason,
-        response_seconds=response),
-    st.sampled_from(KINDS), st.integers(-3 * 24 * 60, 3 * 24 * 60), st.integers(0, 3), st.integers(0, 2),
-    st.integers(0, 2), st.integers(1, 3), st.integers(0, 5000), st.sampled_from(["usd", "eur"]),
-    st.sampled_from([None, "player_cancelled", "host_cancelled", "hold_expired"]), st.sampled_from([None, 90, 7200]),
+        kind=kind,
+        at=DST_DAY + timedelta(minutes=minutes),
+        player_id=f"usr_p{player}",
+        session_id=f"ses_{session}",
+        listing_id=f"lst_{listing}",
+        seats=seats,
+        capacity=6,
+        amount=amount,
+        currency=currency,
+        reason=reason,
+        response_seconds=response,
+    ),
+    st.sampled_from(KINDS),
+    st.integers(-3 * 24 * 60, 3 * 24 * 60),
+    st.integers(0, 3),
+    st.integers(0, 2),
+    st.integers(0, 2),
+    st.integers(1, 3),
+    st.integers(0, 5000),
+    st.sampled_from(["usd", "eur"]),
+    st.sampled_from([None, "player_cancelled", "host_cancelled", "hold_expired"]),
+    st.sampled_from([None, 90, 7200]),
 )
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(specs=st.lists(happening, min_size=1, max_size=14),
-       picks=st.lists(st.integers(0, 13), min_size=1, max_size=24),
-       tz=st.sampled_from(["Europe/Berlin", "America/New_York"]))
+@given(
+    specs=st.lists(happening, min_size=1, max_size=14),
+    picks=st.lists(st.integers(0, 13), min_size=1, max_size=24),
+    tz=st.sampled_from(["Europe/Berlin", "America/New_York"]),
+)
 def test_counters_equal_a_recount_of_the_same_events_with_duplicates(
     specs: list[dict[str, Any]], picks: list[int], tz: str
 ) -> None:
@@ -72,10 +90,12 @@ def test_days_weeks_and_months_in_two_host_timezones_across_dst(api: Any, token_
     berlin, berlin_id = _host_in(api, token_for, "Europe/Berlin")
     york, york_id = _host_in(api, token_for, "America/New_York")
     # The same four instants for both hosts, around Berlin's change to summer time.
-    instants = [datetime(2026, 3, 28, 22, 30, tzinfo=UTC),  # Berlin: 23:30 on the 28th; New York: 18:30 on the 28th
-                datetime(2026, 3, 28, 23, 30, tzinfo=UTC),  # Berlin: 00:30 on the 29th (still winter time)
-                datetime(2026, 3, 29, 21, 30, tzinfo=UTC),  # Berlin: 23:30 on the 29th (summer time)
-                datetime(2026, 3, 30, 3, 30, tzinfo=UTC)]   # Berlin: 05:30 on the 30th; New York: 23:30 on the 29th
+    instants = [
+        datetime(2026, 3, 28, 22, 30, tzinfo=UTC),  # Berlin: 23:30 on the 28th; New York: 18:30 on the 28th
+        datetime(2026, 3, 28, 23, 30, tzinfo=UTC),  # Berlin: 00:30 on the 29th (still winter time)
+        datetime(2026, 3, 29, 21, 30, tzinfo=UTC),  # Berlin: 23:30 on the 29th (summer time)
+        datetime(2026, 3, 30, 3, 30, tzinfo=UTC),
+    ]  # Berlin: 05:30 on the 30th; New York: 23:30 on the 29th
     for host_id in (berlin_id, york_id):
         for i, at in enumerate(instants):
             assert analytics.record(_booked(host_id, f"obx_{host_id}_{i}", at, player_id=f"usr_{i}"))
@@ -84,8 +104,12 @@ def test_days_weeks_and_months_in_two_host_timezones_across_dst(api: Any, token_
     assert by_day == {"2026-03-28": 1, "2026-03-29": 2, "2026-03-30": 1, "2026-03-31": 0}  # every day, empty too
     ny = api.get(query, token=york).json
     assert ny["timezone"] == "America/New_York"
-    assert {p["start"]: p["bookings"] for p in ny["periods"]} == {"2026-03-28": 2, "2026-03-29": 2, "2026-03-30": 0,
-                                                                 "2026-03-31": 0}
+    assert {p["start"]: p["bookings"] for p in ny["periods"]} == {
+        "2026-03-28": 2,
+        "2026-03-29": 2,
+        "2026-03-30": 0,
+        "2026-03-31": 0,
+    }
     weeks = api.get(query + "&granularity=week", token=berlin).json
     assert {p["start"]: p["bookings"] for p in weeks["periods"]} == {"2026-03-23": 3, "2026-03-30": 1}
     months = api.get(query + "&granularity=month", token=york).json
@@ -121,8 +145,17 @@ def test_the_figures_and_the_csv_export(api: Any, token_for: Any) -> None:
     exported = api.get("/v1/me/host/analytics.csv?from=2026-01-01&to=2026-01-31&granularity=month", token=token)
     assert exported.status == 200 and exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.body.decode())))
-    assert rows == [{**rows[0], "period_start": "2026-01-01", "bookings": "2", "revenue_usd": "1500",
-                     "revenue_eur": "900", "refunds_usd": "500", "fill_rate": "0.25"}]
+    assert rows == [
+        {
+            **rows[0],
+            "period_start": "2026-01-01",
+            "bookings": "2",
+            "revenue_usd": "1500",
+            "revenue_eur": "900",
+            "refunds_usd": "500",
+            "fill_rate": "0.25",
+        }
+    ]
 
 
 def test_analytics_refuses_strangers_and_bad_input(api: Any, token_for: Any) -> None:
@@ -146,25 +179,59 @@ def test_events_from_bookings_and_payments_reach_the_counters_once(api: Any, tok
     (_, pid), booking = done.players[0], done.bookings[0]
 
     def charge(tx: Any) -> None:
-        events.publish(tx, "payment.charged", subject=booking, dedupe=f"pi_1#{booking}", booking_id=booking,
-                       host_id=done.host_id, player_id=pid, amount=1500, currency="usd", payment_intent_id="pi_1")
-        events.publish(tx, "payment.refunded", subject=booking, dedupe=f"re_1#{booking}", booking_id=booking,
-                       host_id=done.host_id, player_id=pid, amount=400, currency="usd", reason="requested",
-                       refund_id="re_1")
-        events.publish(tx, "dispute.opened", subject=booking, dedupe=f"dp_1#{booking}", booking_id=booking,
-                       host_id=done.host_id, player_id=pid, amount=1100, currency="usd", dispute_id="dp_1",
-                       reason="fraudulent")
+        events.publish(
+            tx,
+            "payment.charged",
+            subject=booking,
+            dedupe=f"pi_1#{booking}",
+            booking_id=booking,
+            host_id=done.host_id,
+            player_id=pid,
+            amount=1500,
+            currency="usd",
+            payment_intent_id="pi_1",
+        )
+        events.publish(
+            tx,
+            "payment.refunded",
+            subject=booking,
+            dedupe=f"re_1#{booking}",
+            booking_id=booking,
+            host_id=done.host_id,
+            player_id=pid,
+            amount=400,
+            currency="usd",
+            reason="requested",
+            refund_id="re_1",
+        )
+        events.publish(
+            tx,
+            "dispute.opened",
+            subject=booking,
+            dedupe=f"dp_1#{booking}",
+            booking_id=booking,
+            host_id=done.host_id,
+            player_id=pid,
+            amount=1100,
+            currency="usd",
+            dispute_id="dp_1",
+            reason="fraudulent",
+        )
 
     with outbox.transaction() as tx:
         charge(tx)
     # A duplicate delivery of the completion event (at least once) changes nothing.
     message = next(m for m in outbox.for_subject(booking) if m.kind == "booking.completed")
-    duplicate = events.Event(event_id=message.message_id, kind=message.kind, subject=booking, payload=message.payload,
-                             occurred_at=message.created_at)
+    duplicate = events.Event(
+        event_id=message.message_id,
+        kind=message.kind,
+        subject=booking,
+        payload=message.payload,
+        occurred_at=message.created_at,
+    )
     analytics.on_event(duplicate)
     analytics.on_event(duplicate)
-    out = api.get("/v1/me/host/analytics?from=2026-01-01&to=2026-02-28&granularity=month",
-                  token=done.host_token).json
+    out = api.get("/v1/me/host/analytics?from=2026-01-01&to=2026-02-28&granularity=month", token=done.host_token).json
     t = out["totals"]
     assert (t["bookings"], t["seats_sold"], t["completed"], t["sessions_run"]) == (2, 2, 2, 1)
     assert t["fill_rate"] == round(2 / 5, 4)  # two of the session's five seats

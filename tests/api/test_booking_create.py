@@ -114,8 +114,15 @@ def test_client_errors(api: Any, token_for: Any) -> None:
     assert_problem(book(api, token, setup.session_id, seats=0), 422, "validation_failed")
     assert_problem(book(api, token, setup.session_id, seats=6), 422, "validation_failed")  # max_seats 5
     assert_problem(book(api, token, setup.session_id, seats=1, extra=1), 422, "validation_failed")
-    assert_problem(api.post(f"/v1/sessions/{setup.session_id}/bookings", token=token, body="{", headers={
-        "Content-Type": "application/json"}), 400)
+    assert_problem(
+        api.post(
+            f"/v1/sessions/{setup.session_id}/bookings",
+            token=token,
+            body="{",
+            headers={"Content-Type": "application/json"},
+        ),
+        400,
+    )
     assert_problem(book(api, token, "ses_nope"), 404)
     assert_problem(book(api, token, "ses_01JAAAAAAAAAAAAAAAAAAAAAAA"), 404)
     assert_problem(book(api, setup.host_token, setup.session_id), 409, "own_session")
@@ -129,8 +136,11 @@ def test_strangers_see_nothing(api: Any, token_for: Any) -> None:
     token, _ = player(api, token_for)
     booking_id = book(api, token, setup.session_id).json["id"]
     stranger = token_for()
-    for path in (f"/v1/bookings/{booking_id}", f"/v1/bookings/{booking_id}/cancellation-quote",
-                 f"/v1/sessions/{setup.session_id}/roster"):
+    for path in (
+        f"/v1/bookings/{booking_id}",
+        f"/v1/bookings/{booking_id}/cancellation-quote",
+        f"/v1/sessions/{setup.session_id}/roster",
+    ):
         assert_problem(api.get(path, token=stranger), 404)
     for action in ("cancel", "accept", "decline", "no-show"):
         assert_problem(api.post(f"/v1/bookings/{booking_id}/{action}", token=stranger), 404)

@@ -48,7 +48,8 @@ def test_quote_and_cancel_refund_by_the_policy(api: Any, token_for: Any, stripe_
     refunds = [m for m in outbox.for_subject(booking["id"]) if m.kind == "payments.refund"]
     assert len(refunds) == 1 and refunds[0].status == "done"
     intent = stripe_client(stripe_emulator).v1.payment_intents.retrieve(
-        booking["payment"]["payment_intent_id"], {"expand": ["latest_charge"]})
+        booking["payment"]["payment_intent_id"], {"expand": ["latest_charge"]}
+    )
     assert intent.latest_charge.amount_refunded == 3000
     assert deliver(api, "charge.refunded", intent.latest_charge).status == 200  # recorded, nothing moves
     after = api.get(path, token=token).json
@@ -75,8 +76,7 @@ def test_hold_expiry_frees_the_seat_and_a_late_payment_is_refunded(
     assert seats.seats_of(setup.session_id) == (5, 0, 0, 0)
     # Releasing the intent found it paid: the money went back in full, and the books say so.
     assert (expired["payment_status"], expired["amount_refunded"]) == ("refunded", 1500)
-    intent = client.v1.payment_intents.retrieve(booking["payment"]["payment_intent_id"],
-                                                {"expand": ["latest_charge"]})
+    intent = client.v1.payment_intents.retrieve(booking["payment"]["payment_intent_id"], {"expand": ["latest_charge"]})
     assert intent.latest_charge.amount_refunded == 1500
     # The webhook arrives at last: nothing moves twice; the player may book again.
     assert deliver(api, "payment_intent.succeeded", intent).status == 200
@@ -157,9 +157,7 @@ def test_decline_and_request_expiry_release_seats(api: Any, token_for: Any) -> N
     assert seats.seats_of(setup.session_id) == (5, 0, 0, 0)
 
 
-def test_minimum_players_not_reached_cancels_with_full_refunds(
-    api: Any, token_for: Any, stripe_emulator: str
-) -> None:
+def test_minimum_players_not_reached_cancels_with_full_refunds(api: Any, token_for: Any, stripe_emulator: str) -> None:
     setup, token, booking = _paid_booking(api, token_for, stripe_emulator)  # min_players 3, 2 seats booked
     run_timers_at(START - timedelta(hours=24) + timedelta(seconds=30))
     after = api.get(f"/v1/bookings/{booking['id']}", token=token).json
@@ -218,8 +216,9 @@ def test_player_moves_a_booking_to_another_session_of_the_listing(api: Any, toke
     same = api.post(f"/v1/bookings/{booking['id']}/reschedule", token=token, json_body={"session_id": second})
     assert_problem(same, 422)
     other = listing_with_sessions(api, token_for, **FREE)
-    elsewhere = api.post(f"/v1/bookings/{booking['id']}/reschedule", token=token,
-                         json_body={"session_id": other.session_id})
+    elsewhere = api.post(
+        f"/v1/bookings/{booking['id']}/reschedule", token=token, json_body={"session_id": other.session_id}
+    )
     assert_problem(elsewhere, 422)
     assert_problem(api.post(f"/v1/bookings/{booking['id']}/reschedule", token=token, json_body={}), 422)
 
@@ -229,8 +228,9 @@ def test_session_cancelled_and_rescheduled_by_the_host(api: Any, token_for: Any,
 
     setup, token, booking = _paid_booking(api, token_for, stripe_emulator)
     clock.freeze(START - timedelta(hours=30))  # the policy would refund 50% now
-    moved = api.patch(f"/v1/sessions/{setup.session_id}", token=setup.host_token,
-                      json_body={"start": "2026-02-02T19:00:00"})
+    moved = api.patch(
+        f"/v1/sessions/{setup.session_id}", token=setup.host_token, json_body={"start": "2026-02-02T19:00:00"}
+    )
     assert moved.status == 200, moved.body
     # The host's move reached the booking through the route; doing it again changes nothing.
     assert sessions.session_rescheduled(setup.session_id) == 0

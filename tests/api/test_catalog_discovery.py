@@ -20,36 +20,77 @@ def catalog(api, token_for):
     studio, studio_id = make_host(api, token_for, {"kinds": ["studio"], "headline": "Warm room"})
     horror = create_listing(api, gm, **SHORT, regional_prices=[{"amount": 1400, "currency": "eur"}])
     campaign = create_listing(
-        api, gm, title="Dragon campaign for new players", category="campaign", tags=["fantasy", "horror"],
-        game_system="dnd_5e", tool="roll20", languages=["de"], experience_level="any",
-        price={"amount": 0, "currency": "usd"}, regional_prices=[], content_warnings=[],
+        api,
+        gm,
+        title="Dragon campaign for new players",
+        category="campaign",
+        tags=["fantasy", "horror"],
+        game_system="dnd_5e",
+        tool="roll20",
+        languages=["de"],
+        experience_level="any",
+        price={"amount": 0, "currency": "usd"},
+        regional_prices=[],
+        content_warnings=[],
     )
     room = create_listing(
-        api, studio, title="Live room tracking", category="studio_time", tags=["tracking"], game_system=None,
-        tool="in_person", languages=["en"], price={"amount": 6000, "currency": "eur"}, regional_prices=[],
+        api,
+        studio,
+        title="Live room tracking",
+        category="studio_time",
+        tags=["tracking"],
+        game_system=None,
+        tool="in_person",
+        languages=["en"],
+        price={"amount": 6000, "currency": "eur"},
+        regional_prices=[],
         location={"mode": "in_person", "city": "Berlin", "country": "DE", "lat": 52.52, "lon": 13.405},
-        content_warnings=[], duration_minutes=120,
+        content_warnings=[],
+        duration_minutes=120,
     )
     far_room = create_listing(
-        api, studio, title="Lisbon live room", category="studio_time", tags=["tracking"], game_system=None,
-        tool="in_person", languages=["pt"], price={"amount": 3000, "currency": "eur"}, regional_prices=[],
+        api,
+        studio,
+        title="Lisbon live room",
+        category="studio_time",
+        tags=["tracking"],
+        game_system=None,
+        tool="in_person",
+        languages=["pt"],
+        price={"amount": 3000, "currency": "eur"},
+        regional_prices=[],
         location={"mode": "in_person", "city": "Lisbon", "country": "PT", "lat": 38.72, "lon": -9.14},
-        content_warnings=[], duration_minutes=120,
+        content_warnings=[],
+        duration_minutes=120,
     )
     draft = create_listing(api, gm, **{**SHORT, "title": "Secret draft"})
     for listing, token in ((horror, gm), (campaign, gm), (room, studio), (far_room, studio)):
         publish(api, token, listing["id"])
     ids = {
-        "horror": [s["id"] for s in add_sessions(api, gm, horror["id"], start="2026-02-02T19:00:00",
-                                                 recurrence={"frequency": "weekly", "count": 3})["items"]],
-        "campaign": [s["id"] for s in add_sessions(api, gm, campaign["id"], start="2026-02-03T19:00:00",
-                                                   recurrence={"frequency": "weekly", "count": 2})["items"]],
+        "horror": [
+            s["id"]
+            for s in add_sessions(
+                api, gm, horror["id"], start="2026-02-02T19:00:00", recurrence={"frequency": "weekly", "count": 3}
+            )["items"]
+        ],
+        "campaign": [
+            s["id"]
+            for s in add_sessions(
+                api, gm, campaign["id"], start="2026-02-03T19:00:00", recurrence={"frequency": "weekly", "count": 2}
+            )["items"]
+        ],
         "room": [s["id"] for s in add_sessions(api, studio, room["id"], start="2026-02-04T10:00:00")["items"]],
         "far_room": [s["id"] for s in add_sessions(api, studio, far_room["id"], start="2026-02-05T10:00:00")["items"]],
         "draft": [s["id"] for s in add_sessions(api, gm, draft["id"], start="2026-02-06T19:00:00")["items"]],
     }
-    return {"gm": gm, "gm_id": gm_id, "studio": studio, "studio_id": studio_id, "ids": ids,
-            "listings": {"horror": horror, "campaign": campaign, "room": room, "far_room": far_room, "draft": draft}}
+    return {
+        "gm": gm,
+        "gm_id": gm_id,
+        "studio": studio,
+        "studio_id": studio_id,
+        "ids": ids,
+        "listings": {"horror": horror, "campaign": campaign, "room": room, "far_room": far_room, "draft": draft},
+    }
 
 
 def _all(api, path):
@@ -72,8 +113,7 @@ def _ids(api, query):
 def test_every_filter_of_session_search(api, catalog):
     ids = catalog["ids"]
     horror, campaign = ids["horror"], ids["campaign"]
-    everything = sorted([*horror, *campaign, *ids["room"], *ids["far_room"]],
-                        key=lambda i: _ids(api, "").index(i))
+    everything = sorted([*horror, *campaign, *ids["room"], *ids["far_room"]], key=lambda i: _ids(api, "").index(i))
     assert _ids(api, "") == everything and ids["draft"][0] not in everything
     assert _ids(api, "category=campaign") == campaign
     assert _ids(api, "tags=horror") == [horror[0], campaign[0], horror[1], campaign[1], horror[2]]
@@ -90,8 +130,7 @@ def test_every_filter_of_session_search(api, catalog):
     assert _ids(api, "near=52.5,13.4&radius_km=10") == ids["room"]
     assert _ids(api, "near=52.5,13.4&radius_km=100&tags=tracking") == ids["room"]
     assert _ids(api, f"host={catalog['studio_id']}") == [*ids["room"], *ids["far_room"]]
-    assert _ids(api, "starts_after=2026-02-08T00:00:00Z&starts_before=2026-02-11T00:00:00Z") == [
-        horror[1], campaign[1]]
+    assert _ids(api, "starts_after=2026-02-08T00:00:00Z&starts_before=2026-02-11T00:00:00Z") == [horror[1], campaign[1]]
     assert _ids(api, "category=one_shot&tool=roll20") == []
 
 
@@ -102,8 +141,12 @@ def test_results_carry_times_seats_price_and_host(api, catalog):
     assert first["local_start"] == "2026-02-04T10:00:00+01:00"
     assert first["viewer_start"] == "2026-02-04T04:00:00-05:00"
     assert first["seats_left"] == 5 and first["listing"]["price"] == {"amount": 6000, "currency": "eur"}
-    assert first["host"] == {"id": catalog["studio_id"], "display_name": first["host"]["display_name"],
-                             "avatar_url": None, "headline": "Warm room"}
+    assert first["host"] == {
+        "id": catalog["studio_id"],
+        "display_name": first["host"]["display_name"],
+        "avatar_url": None,
+        "headline": "Warm room",
+    }
     horror = api.get("/v1/sessions?q=spooky&currency=eur").json["items"][0]
     assert horror["listing"]["price"] == {"amount": 1400, "currency": "eur"}  # its regional price
 
@@ -137,7 +180,8 @@ def test_listing_search_shows_each_listing_once(api, catalog):
     listings = catalog["listings"]
     found = _all(api, "/v1/listings")
     assert [i["listing"]["id"] for i in found] == [
-        listings[k]["id"] for k in ("horror", "campaign", "room", "far_room")]
+        listings[k]["id"] for k in ("horror", "campaign", "room", "far_room")
+    ]
     assert found[0]["next_session"]["id"] == catalog["ids"]["horror"][0]
     assert found[0]["host"]["id"] == catalog["gm_id"]
     by_tag = _all(api, "/v1/listings?tags=horror&starts_after=2026-02-03T00:00:00Z")

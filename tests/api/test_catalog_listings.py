@@ -51,10 +51,18 @@ def test_listing_timezone_defaults_to_the_hosts(api, token_for):
 def test_free_studio_listing_in_person(api, token_for):
     token, _ = make_host(api, token_for)
     listing = create_listing(
-        api, token, title="Tracking day in a warm live room", category="studio_time", game_system=None,
-        tool="pro_tools", tags=["live room"], price={"amount": 0, "currency": "jpy"}, regional_prices=[],
+        api,
+        token,
+        title="Tracking day in a warm live room",
+        category="studio_time",
+        game_system=None,
+        tool="pro_tools",
+        tags=["live room"],
+        price={"amount": 0, "currency": "jpy"},
+        regional_prices=[],
         location={"mode": "in_person", "city": "Berlin", "country": "DE", "lat": 52.52, "lon": 13.405},
-        format="private", booking_mode="approval",
+        format="private",
+        booking_mode="approval",
     )
     assert listing["price"] == {"amount": 0, "currency": "jpy"}
     assert listing["location"]["city"] == "Berlin" and listing["vertical"] == "music"

@@ -72,8 +72,10 @@ def test_saved_searches(api, token_for):
     [
         ({"name": "", "filters": {}}, "name"),
         ({"name": "x", "filters": {"category": "nope"}}, "filters.category"),
-        ({"name": "x", "filters": {"starts_after": "2026-03-01T00:00:00Z",
-                                   "starts_before": "2026-02-01T00:00:00Z"}}, "filters.starts_before"),
+        (
+            {"name": "x", "filters": {"starts_after": "2026-03-01T00:00:00Z", "starts_before": "2026-02-01T00:00:00Z"}},
+            "filters.starts_before",
+        ),
         ({"name": "x", "filters": {"limit": 5}}, "filters.limit"),
         ({"name": "x"}, "filters"),
     ],
@@ -112,8 +114,16 @@ ROUTES_NEEDING_A_TOKEN = [
     ("DELETE", "/v1/me/saved-searches/srch_01J0000000000000000000000"),
 ]
 HOST_ONLY = [(m, p) for m, p in ROUTES_NEEDING_A_TOKEN if p.startswith(("/v1/listings", "/v1/sessions"))]
-PUBLIC = ["/v1/categories", "/v1/sessions", "/v1/listings", "/v1/listings/{lst}", "/v1/listings/{lst}/sessions",
-          "/v1/listings/{lst}/calendar.ics", "/v1/sessions/{ses}", "/v1/users/{usr}/listings"]
+PUBLIC = [
+    "/v1/categories",
+    "/v1/sessions",
+    "/v1/listings",
+    "/v1/listings/{lst}",
+    "/v1/listings/{lst}/sessions",
+    "/v1/listings/{lst}/calendar.ics",
+    "/v1/sessions/{ses}",
+    "/v1/users/{usr}/listings",
+]
 
 
 def test_every_catalog_route_called_by_a_stranger(api, token_for):

@@ -49,16 +49,23 @@ def test_weekly_berlin_19h_stays_19h_across_both_dst_changes(api, token_for):
 
 def test_biweekly_and_monthly_rules(api, token_for):
     token, _, listing = published_listing(api, token_for, duration_minutes=60)
-    biweekly = add_sessions(api, token, listing["id"], start="2026-02-02T10:00:00",
-                            recurrence={"frequency": "biweekly", "count": 3})["items"]
+    biweekly = add_sessions(
+        api, token, listing["id"], start="2026-02-02T10:00:00", recurrence={"frequency": "biweekly", "count": 3}
+    )["items"]
     assert [i["local_start"][:10] for i in biweekly] == ["2026-02-02", "2026-02-16", "2026-03-02"]
     # The 3rd Friday of each month.
-    third_friday = add_sessions(api, token, listing["id"], start="2026-01-16T20:00:00",
-                                recurrence={"frequency": "monthly", "count": 3, "monthly_by": "weekday"})["items"]
+    third_friday = add_sessions(
+        api,
+        token,
+        listing["id"],
+        start="2026-01-16T20:00:00",
+        recurrence={"frequency": "monthly", "count": 3, "monthly_by": "weekday"},
+    )["items"]
     assert [i["local_start"][:10] for i in third_friday] == ["2026-01-16", "2026-02-20", "2026-03-20"]
     # On the 31st: months without one are skipped.
-    on_31st = add_sessions(api, token, listing["id"], start="2026-01-31T08:00:00",
-                           recurrence={"frequency": "monthly", "count": 3})["items"]
+    on_31st = add_sessions(
+        api, token, listing["id"], start="2026-01-31T08:00:00", recurrence={"frequency": "monthly", "count": 3}
+    )["items"]
     assert [i["local_start"][:10] for i in on_31st] == ["2026-01-31", "2026-03-31", "2026-05-31"]
 
 
@@ -79,8 +86,9 @@ def test_biweekly_and_monthly_rules(api, token_for):
 )
 def test_session_validation_names_the_field(api, token_for, body, field):
     token, _, listing = published_listing(api, token_for)
-    problem = assert_problem(api.post(_sessions_path(listing), token=token,
-                                      json_body={"start": "2026-02-01T19:00:00", **body}), 422)
+    problem = assert_problem(
+        api.post(_sessions_path(listing), token=token, json_body={"start": "2026-02-01T19:00:00", **body}), 422
+    )
     assert field in [e["field"] for e in problem["errors"]], problem["errors"]
 
 
@@ -98,8 +106,11 @@ def test_a_hosts_sessions_may_not_overlap(api, token_for):
     same_time = api.post(_sessions_path(theirs), token=other_token, json_body={"start": "2026-02-01T19:00:00"})
     assert same_time.status == 201
     # A series is refused whole when one occurrence overlaps.
-    series = api.post(_sessions_path(listing), token=token, json_body={
-        "start": "2026-01-25T20:00:00", "recurrence": {"frequency": "weekly", "count": 3}})
+    series = api.post(
+        _sessions_path(listing),
+        token=token,
+        json_body={"start": "2026-01-25T20:00:00", "recurrence": {"frequency": "weekly", "count": 3}},
+    )
     assert_problem(series, 409, "session_overlap")
     listed = api.get(_sessions_path(listing)).json["items"]
     assert [i["id"] for i in listed] == [first["id"]]
@@ -133,8 +144,9 @@ def test_edit_one_session(api, token_for):
     token, _, listing = published_listing(api, token_for)
     items = add_sessions(api, token, listing["id"], recurrence={"frequency": "weekly", "count": 3})["items"]
     path = f"/v1/sessions/{items[0]['id']}"
-    moved = api.patch(path, token=token, json_body={"start": "2026-02-01T20:30:00", "capacity": 3},
-                      headers={"If-Match": "1"})
+    moved = api.patch(
+        path, token=token, json_body={"start": "2026-02-01T20:30:00", "capacity": 3}, headers={"If-Match": "1"}
+    )
     assert moved.status == 200, moved.body
     [changed] = moved.json["items"]
     assert changed["local_start"] == "2026-02-01T20:30:00+01:00" and changed["capacity"] == 3
@@ -152,21 +164,28 @@ def test_edit_one_session(api, token_for):
 
 def test_edit_this_and_following(api, token_for):
     token, _, listing = published_listing(api, token_for)
-    items = add_sessions(api, token, listing["id"], start="2026-03-19T19:00:00",
-                         recurrence={"frequency": "weekly", "count": 4})["items"]
-    changed = api.patch(f"/v1/sessions/{items[1]['id']}?apply_to=following", token=token,
-                        json_body={"start": "2026-03-26T18:00:00", "duration_minutes": 120})
+    items = add_sessions(
+        api, token, listing["id"], start="2026-03-19T19:00:00", recurrence={"frequency": "weekly", "count": 4}
+    )["items"]
+    changed = api.patch(
+        f"/v1/sessions/{items[1]['id']}?apply_to=following",
+        token=token,
+        json_body={"start": "2026-03-26T18:00:00", "duration_minutes": 120},
+    )
     assert changed.status == 200, changed.body
     assert [i["id"] for i in changed.json["items"]] == [i["id"] for i in items[1:]]
     listed = api.get(_sessions_path(listing)).json["items"]
     # One hour earlier in local time, on both sides of the DST change of March 29th.
     assert [i["local_start"] for i in listed] == [
-        "2026-03-19T19:00:00+01:00", "2026-03-26T18:00:00+01:00", "2026-04-02T18:00:00+02:00",
+        "2026-03-19T19:00:00+01:00",
+        "2026-03-26T18:00:00+01:00",
+        "2026-04-02T18:00:00+02:00",
         "2026-04-09T18:00:00+02:00",
     ]
     assert [i["duration_minutes"] for i in listed] == [180, 120, 120, 120]
-    assert_problem(api.patch(f"/v1/sessions/{items[0]['id']}?apply_to=everything", token=token,
-                             json_body={"capacity": 2}), 422)
+    assert_problem(
+        api.patch(f"/v1/sessions/{items[0]['id']}?apply_to=everything", token=token, json_body={"capacity": 2}), 422
+    )
 
 
 def test_capacity_cannot_drop_below_seats_taken(api, token_for):
@@ -222,8 +241,9 @@ def test_strangers_and_players_cannot_schedule_or_edit(api, token_for):
 
 def test_listing_sessions_pages_and_calendar(api, token_for):
     token, _, listing = published_listing(api, token_for)
-    items = add_sessions(api, token, listing["id"], start="2026-03-19T19:00:00",
-                         recurrence={"frequency": "weekly", "count": 5})["items"]
+    items = add_sessions(
+        api, token, listing["id"], start="2026-03-19T19:00:00", recurrence={"frequency": "weekly", "count": 5}
+    )["items"]
     api.post(f"/v1/sessions/{items[4]['id']}/cancel", token=token)
     first = api.get(_sessions_path(listing) + "?limit=2&tz=UTC").json
     assert first["items"][0]["viewer_start"] == "2026-03-19T18:00:00+00:00"

@@ -37,8 +37,11 @@ def test_offline_members_get_one_digest_online_members_none(api: Any, token_for:
     online, online_mail = _member(api, token_for)
     away, away_mail = _member(api, token_for, locale="de", timezone="Europe/Berlin")
     quiet, quiet_mail = _member(api, token_for)
-    api.put("/v1/me/notification-preferences", token=quiet.token,
-            json_body={"categories": {"chat": {"email": False, "in_app": False, "push": False}}})
+    api.put(
+        "/v1/me/notification-preferences",
+        token=quiet.token,
+        json_body={"categories": {"chat": {"email": False, "in_app": False, "push": False}}},
+    )
     realtime.learn_endpoint("sesh-test.execute-api.us-east-1.amazonaws.com", "test")
     connections.register("digest-online-1=", online.id)
     conversation_id = group(api, owner, online, away, quiet, name="Table talk")

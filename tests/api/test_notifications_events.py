@@ -56,7 +56,7 @@ def test_a_free_booking_tells_the_player_in_german_and_the_host_in_french(
     [mail] = ses.to(address)
     assert mail.subject == "Gebucht: " + setup.listing["title"]
     assert "Sonntag, 1. Februar 2026, 19:00 (Mitteleuropäische Normalzeit)" in mail.text
-    assert "Sonntag, 1. Februar 2026, 19:00" in mail.html and "<html lang=\"de\">" in mail.html
+    assert "Sonntag, 1. Februar 2026, 19:00" in mail.html and '<html lang="de">' in mail.html
     invite = Calendar.from_ical(mail.attachments["invite.ics"])
     [event] = invite.walk("VEVENT")
     assert event.decoded("dtstart").hour == 19 and str(event.decoded("dtstart").tzinfo) == "Europe/Berlin"
@@ -114,16 +114,29 @@ def test_ses_failing_for_a_while_is_retried_by_the_sweep_and_sends_once(
 def test_preferences_are_respected_but_receipts_always_go_out(api: Any, token_for: Any, ses: FlakySes) -> None:
     setup = listing_with_sessions(api, token_for, **FREE)
     token, player_id, address = user(api, token_for)
-    changed = api.put("/v1/me/notification-preferences", token=token,
-                      json_body={"categories": {"bookings": {"email": False}, "waitlist": {"in_app": False}}})
+    changed = api.put(
+        "/v1/me/notification-preferences",
+        token=token,
+        json_body={"categories": {"bookings": {"email": False}, "waitlist": {"in_app": False}}},
+    )
     assert changed.status == 200, changed.body
     booking_id = book(api, token, setup.session_id).json["id"]
     assert ses.to(address) == []  # booking emails are off...
     assert _kinds(api, token) == ["booking_confirmed"]  # ...in-app is on
     with write_transaction() as tx:  # payments (another package) reports a refund: a receipt
-        events.publish(tx, "payment.refunded", subject=booking_id, dedupe=f"{booking_id}#re_1", booking_id=booking_id,
-                       player_id=player_id, host_id=setup.host_id, amount=1500, currency="usd", reason="x",
-                       refund_id="re_1")
+        events.publish(
+            tx,
+            "payment.refunded",
+            subject=booking_id,
+            dedupe=f"{booking_id}#re_1",
+            booking_id=booking_id,
+            player_id=player_id,
+            host_id=setup.host_id,
+            amount=1500,
+            currency="usd",
+            reason="x",
+            refund_id="re_1",
+        )
     sweep.run(lookback_minutes=30, workers=1)
     [receipt] = ses.to(address)
     assert receipt.subject == "Refund of $15.00" and "List-Unsubscribe" not in receipt.headers
@@ -179,15 +192,33 @@ def test_payments_events_reach_host_and_player(api: Any, token_for: Any, ses: Fl
     token, player_id, _ = user(api, token_for)
     booking_id = book(api, token, setup.session_id).json["id"]
     clock.advance(60)
-    api.put("/v1/me/notification-preferences", token=setup.host_token,
-            json_body={"categories": {"hosting": {"in_app": False, "email": False, "push": False}}})
+    api.put(
+        "/v1/me/notification-preferences",
+        token=setup.host_token,
+        json_body={"categories": {"hosting": {"in_app": False, "email": False, "push": False}}},
+    )
     common = {"booking_id": booking_id, "host_id": setup.host_id, "amount": 1200, "currency": "eur"}
     with write_transaction() as tx:
         events.publish(tx, "payout.sent", subject=booking_id, dedupe="tr_1", transfer_id="tr_1", **common)
-        events.publish(tx, "dispute.opened", subject=booking_id, dedupe="dp_1", dispute_id="dp_1", reason="fraud",
-                       player_id=player_id, **common)
-        events.publish(tx, "payment.charged", subject=booking_id, dedupe="pi_1", payment_intent_id="pi_1",
-                       player_id=player_id, **common)
+        events.publish(
+            tx,
+            "dispute.opened",
+            subject=booking_id,
+            dedupe="dp_1",
+            dispute_id="dp_1",
+            reason="fraud",
+            player_id=player_id,
+            **common,
+        )
+        events.publish(
+            tx,
+            "payment.charged",
+            subject=booking_id,
+            dedupe="pi_1",
+            payment_intent_id="pi_1",
+            player_id=player_id,
+            **common,
+        )
     sweep.run(lookback_minutes=30, workers=1)
     host_feed = feed(api, setup.host_token)["items"]
     assert {n["kind"] for n in host_feed} == {"payout_sent", "dispute_opened", "booking_new"}
@@ -201,8 +232,9 @@ def test_session_rescheduled_tells_players_the_new_time(api: Any, token_for: Any
     token, _, address = user(api, token_for, timezone="America/Los_Angeles")
     book(api, token, setup.session_id)
     clock.advance(60)
-    moved = api.patch(f"/v1/sessions/{setup.session_id}", token=setup.host_token,
-                      json_body={"start": "2026-02-03T20:00:00"})
+    moved = api.patch(
+        f"/v1/sessions/{setup.session_id}", token=setup.host_token, json_body={"start": "2026-02-03T20:00:00"}
+    )
     assert moved.status == 200, moved.body
     assert _kinds(api, token)[0] == "booking_rescheduled"
     mail = ses.to(address)[-1]

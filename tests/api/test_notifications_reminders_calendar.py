@@ -58,8 +58,9 @@ def test_a_reschedule_moves_the_reminders(api: Any, token_for: Any) -> None:
     setup = listing_with_sessions(api, token_for, min_players=1, **FREE)
     token, _, _ = user(api, token_for)
     book(api, token, setup.session_id)
-    moved = api.patch(f"/v1/sessions/{setup.session_id}", token=setup.host_token,
-                      json_body={"start": "2026-02-03T20:00:00"})
+    moved = api.patch(
+        f"/v1/sessions/{setup.session_id}", token=setup.host_token, json_body={"start": "2026-02-03T20:00:00"}
+    )
     assert moved.status == 200, moved.body
     sweep_at(START - timedelta(hours=24))
     sweep_at(START - timedelta(hours=1))
@@ -104,8 +105,9 @@ def test_the_calendar_feed_follows_reschedules_and_cancellations(api: Any, token
     assert _calendar(api, token).walk("VTIMEZONE")[0]["tzid"] == "Europe/Berlin"
 
     clock.advance(60)
-    api.patch(f"/v1/sessions/{setup.sessions[0]['id']}", token=setup.host_token,
-              json_body={"start": "2026-02-03T20:00:00"})
+    api.patch(
+        f"/v1/sessions/{setup.sessions[0]['id']}", token=setup.host_token, json_body={"start": "2026-02-03T20:00:00"}
+    )
     api.post(f"/v1/bookings/{second}/cancel", token=token)
     events = _events(_calendar(api, token))
     moved = events[f"{first}@sesh"]
@@ -133,9 +135,7 @@ def test_rotating_the_token_revokes_the_old_url_and_wrong_tokens_are_404(api: An
     assert_problem(api.post("/v1/me/calendar/rotate"), 401)
 
 
-def test_a_hosted_session_nobody_booked_is_in_the_hosts_feed_and_follows_its_changes(
-    api: Any, token_for: Any
-) -> None:
+def test_a_hosted_session_nobody_booked_is_in_the_hosts_feed_and_follows_its_changes(api: Any, token_for: Any) -> None:
     setup = listing_with_sessions(api, token_for, min_players=1, **FREE)
     uid = f"{setup.session_id}@sesh"
     hosted = _calendar(api, setup.host_token)
@@ -146,25 +146,32 @@ def test_a_hosted_session_nobody_booked_is_in_the_hosts_feed_and_follows_its_cha
     assert _events(_calendar(api, stranger)) == {}  # hosts nothing, booked nothing
 
     clock.advance(60)
-    moved = api.patch(f"/v1/sessions/{setup.session_id}", token=setup.host_token,
-                      json_body={"start": "2026-02-03T20:00:00"})
+    moved = api.patch(
+        f"/v1/sessions/{setup.session_id}", token=setup.host_token, json_body={"start": "2026-02-03T20:00:00"}
+    )
     assert moved.status == 200, moved.body
     assert set(_events(_calendar(api, setup.host_token))) == {uid}  # the same event, moved
     assert _shown(_events(_calendar(api, setup.host_token))[uid]) == (
-        datetime(2026, 2, 3, 20, 0), "Europe/Berlin", "CONFIRMED", 1)
+        datetime(2026, 2, 3, 20, 0),
+        "Europe/Berlin",
+        "CONFIRMED",
+        1,
+    )
 
     clock.advance(60)
     assert api.post(f"/v1/sessions/{setup.session_id}/cancel", token=setup.host_token).status == 200
     assert _shown(_events(_calendar(api, setup.host_token))[uid]) == (
-        datetime(2026, 2, 3, 20, 0), "Europe/Berlin", "CANCELLED", 2)
+        datetime(2026, 2, 3, 20, 0),
+        "Europe/Berlin",
+        "CANCELLED",
+        2,
+    )
 
     clock.freeze(MOVED + timedelta(days=31))  # a month after it: out of the feed
     assert _events(_calendar(api, setup.host_token)) == {}
 
 
-def test_a_booked_hosted_session_shows_once_and_the_players_feed_keeps_their_booking(
-    api: Any, token_for: Any
-) -> None:
+def test_a_booked_hosted_session_shows_once_and_the_players_feed_keeps_their_booking(api: Any, token_for: Any) -> None:
     setup = listing_with_sessions(api, token_for, count=2, min_players=1, **FREE)
     booked, free = (f"{s['id']}@sesh" for s in setup.sessions)
     token, _, _ = user(api, token_for)
@@ -173,8 +180,9 @@ def test_a_booked_hosted_session_shows_once_and_the_players_feed_keeps_their_boo
     assert set(_events(_calendar(api, token))) == {booking}
 
     clock.advance(60)
-    moved = api.patch(f"/v1/sessions/{setup.session_id}", token=setup.host_token,
-                      json_body={"start": "2026-02-03T20:00:00"})
+    moved = api.patch(
+        f"/v1/sessions/{setup.session_id}", token=setup.host_token, json_body={"start": "2026-02-03T20:00:00"}
+    )
     assert moved.status == 200, moved.body
     hosted = _events(_calendar(api, setup.host_token))
     assert set(hosted) == {booked, free}

@@ -51,8 +51,15 @@ def _notify(player_id: str, n: int) -> None:
     for i in range(n):
         clock.advance(60)
         with write_transaction() as tx:
-            events.publish(tx, "waitlist.joined", subject=f"wl_{i}", dedupe=f"{player_id}#{i}", entry_id=f"wl_{i}",
-                           session_id="ses_none", player_id=player_id)
+            events.publish(
+                tx,
+                "waitlist.joined",
+                subject=f"wl_{i}",
+                dedupe=f"{player_id}#{i}",
+                entry_id=f"wl_{i}",
+                session_id="ses_none",
+                player_id=player_id,
+            )
         sweep.run(lookback_minutes=5, workers=1)
 
 
@@ -94,8 +101,10 @@ def test_feed_and_read_refuse_bad_input(api: Any, token_for: Any) -> None:
     assert_problem(api.post("/v1/me/notifications/read", token=token, json_body={}), 422)
     assert_problem(api.post("/v1/me/notifications/read", token=token, json_body={"ids": ["a"], "all": True}), 422)
     assert_problem(api.post("/v1/me/notifications/read", token=token, json_body={"ids": []}), 422)
-    assert_problem(api.post("/v1/me/notifications/read", token=token, body="{oops",
-                            headers={"Content-Type": "application/json"}), 400)
+    assert_problem(
+        api.post("/v1/me/notifications/read", token=token, body="{oops", headers={"Content-Type": "application/json"}),
+        400,
+    )
 
 
 def test_preferences_read_change_and_refuse(api: Any, token_for: Any) -> None:
@@ -103,21 +112,37 @@ def test_preferences_read_change_and_refuse(api: Any, token_for: Any) -> None:
     initial = api.get("/v1/me/notification-preferences", token=token).json
     assert initial["categories"]["bookings"] == {"in_app": True, "email": True, "push": True}
     assert initial["always_on"] == ["receipts", "security"] and initial["version"] == 0
-    changed = api.put("/v1/me/notification-preferences", token=token,
-                      json_body={"categories": {"chat": {"email": False}, "reminders": {"push": False}}})
+    changed = api.put(
+        "/v1/me/notification-preferences",
+        token=token,
+        json_body={"categories": {"chat": {"email": False}, "reminders": {"push": False}}},
+    )
     assert changed.status == 200, changed.body
     assert changed.json["categories"]["chat"] == {"in_app": True, "email": False, "push": True}
     assert changed.json["version"] == 1
     assert api.get("/v1/me/notification-preferences", token=token).json == changed.json
-    stale = api.put("/v1/me/notification-preferences", token=token, headers={"If-Match": "0"},
-                    json_body={"categories": {"chat": {"email": True}}})
+    stale = api.put(
+        "/v1/me/notification-preferences",
+        token=token,
+        headers={"If-Match": "0"},
+        json_body={"categories": {"chat": {"email": True}}},
+    )
     assert_problem(stale, 412)
-    assert_problem(api.put("/v1/me/notification-preferences", token=token,
-                           json_body={"categories": {"receipts": {"email": False}}}), 422)
-    assert_problem(api.put("/v1/me/notification-preferences", token=token,
-                           json_body={"categories": {"nonsense": {"email": False}}}), 422)
-    assert_problem(api.put("/v1/me/notification-preferences", token=token,
-                           json_body={"categories": {"chat": {"sms": True}}}), 422)
+    assert_problem(
+        api.put(
+            "/v1/me/notification-preferences", token=token, json_body={"categories": {"receipts": {"email": False}}}
+        ),
+        422,
+    )
+    assert_problem(
+        api.put(
+            "/v1/me/notification-preferences", token=token, json_body={"categories": {"nonsense": {"email": False}}}
+        ),
+        422,
+    )
+    assert_problem(
+        api.put("/v1/me/notification-preferences", token=token, json_body={"categories": {"chat": {"sms": True}}}), 422
+    )
     assert_problem(api.put("/v1/me/notification-preferences", token=token, json_body={"categories": []}), 422)
 
 
@@ -135,8 +160,9 @@ def test_one_click_unsubscribe_turns_off_that_categorys_email(api: Any, token_fo
     assert_problem(api.post(forged, body="List-Unsubscribe=One-Click"), 404)
     assert_problem(api.post(path.replace("bookings", "receipts")), 404)  # receipts cannot be turned off
     assert_problem(api.get("/v1/notifications/unsubscribe", token=token), 422)
-    done = api.post(path, body="List-Unsubscribe=One-Click",
-                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    done = api.post(
+        path, body="List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert done.status == 200 and done.headers["content-type"].startswith("text/html")
     assert api.get(path).status == 200  # the footer link, clicked after: still fine
     prefs = api.get("/v1/me/notification-preferences", token=token).json
@@ -152,8 +178,11 @@ def test_devices_register_receive_pushes_and_invalid_endpoints_are_removed(
     added = api.post("/v1/me/devices", token=token, json_body=device)
     assert added.status == 201, added.body
     assert api.post("/v1/me/devices", token=token, json_body=device).json["id"] == added.json["id"]  # idempotent
-    [app_arn] = [a["PlatformApplicationArn"] for a in sns.list_platform_applications()["PlatformApplications"]
-                 if a["PlatformApplicationArn"].endswith("/sesh-test-android")]
+    [app_arn] = [
+        a["PlatformApplicationArn"]
+        for a in sns.list_platform_applications()["PlatformApplications"]
+        if a["PlatformApplicationArn"].endswith("/sesh-test-android")
+    ]
     [endpoint] = sns.list_endpoints_by_platform_application(PlatformApplicationArn=app_arn)["Endpoints"]
     assert endpoint["Attributes"]["Token"] == device["token"]
 

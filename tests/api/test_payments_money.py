@@ -50,8 +50,12 @@ def kinds(booking_id: str) -> list[str]:
 def test_publishing_and_booking_paid_need_the_hosts_payouts(api: Any, token_for: Any, stripe_emulator: str) -> None:
     token, host_id = make_host(api, token_for, payouts=False)
     assert api.get("/v1/me/payouts", token=token).json == {
-        "onboarded": False, "account_id": None, "details_submitted": False, "payouts_enabled": False,
-        "requirements_due": []}
+        "onboarded": False,
+        "account_id": None,
+        "details_submitted": False,
+        "payouts_enabled": False,
+        "requirements_due": [],
+    }
     paid = create_listing(api, token)
     assert_problem(api.post(f"/v1/listings/{paid['id']}/publish", token=token), 409, "payouts_disabled")
     free = create_listing(api, token, price={"amount": 0, "currency": "usd"}, regional_prices=[])
@@ -89,10 +93,14 @@ def test_publishing_and_booking_paid_need_the_hosts_payouts(api: Any, token_for:
 def test_onboarding_is_for_hosts_and_routes_need_a_token(api: Any, token_for: Any) -> None:
     plain_user = token_for()
     assert_problem(api.post("/v1/me/payouts/onboarding", token=plain_user), 403)
-    for method, path in [("POST", "/v1/me/payouts/onboarding"), ("GET", "/v1/me/payouts"),
-                         ("GET", "/v1/me/transactions"), ("GET", "/v1/me/earnings"),
-                         ("GET", "/v1/bookings/bkg_01J00000000000000000000000/receipt"),
-                         ("POST", "/v1/admin/bookings/bkg_01J00000000000000000000000/refund")]:
+    for method, path in [
+        ("POST", "/v1/me/payouts/onboarding"),
+        ("GET", "/v1/me/payouts"),
+        ("GET", "/v1/me/transactions"),
+        ("GET", "/v1/me/earnings"),
+        ("GET", "/v1/bookings/bkg_01J00000000000000000000000/receipt"),
+        ("POST", "/v1/admin/bookings/bkg_01J00000000000000000000000/refund"),
+    ]:
         assert_problem(api.request(method, path), 401)
 
 
@@ -125,8 +133,9 @@ def test_a_paid_booking_pays_out_after_the_hold_and_a_late_refund_reverses_part(
     run_timers_at(PAYOUT_AT + timedelta(seconds=30))
     transfers = client().v1.transfers.list({"transfer_group": booking_id}).data
     assert len(transfers) == 1 and transfers[0].amount == 2670
-    intent = client().v1.payment_intents.retrieve(booking["payment"]["payment_intent_id"],
-                                                  {"expand": ["latest_charge"]})
+    intent = client().v1.payment_intents.retrieve(
+        booking["payment"]["payment_intent_id"], {"expand": ["latest_charge"]}
+    )
     assert transfers[0].source_transaction == intent.latest_charge.id
     assert "payout.sent" in kinds(booking_id)
     earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
@@ -140,8 +149,9 @@ def test_a_paid_booking_pays_out_after_the_hold_and_a_late_refund_reverses_part(
     assert_problem(api.post(path, token=admin, json_body={"amount": 0, "reason": "x"}), 422)
     assert_problem(api.post(path, token=admin, json_body={"amount": "10", "reason": "x"}), 422)
     assert_problem(api.post(path, token=admin, json_body={"amount": 10}), 422)
-    assert_problem(api.post(path, token=admin, json_body={"amount": 3001, "reason": "x"}), 409,
-                   "refund_exceeds_remaining")
+    assert_problem(
+        api.post(path, token=admin, json_body={"amount": 3001, "reason": "x"}), 409, "refund_exceeds_remaining"
+    )
     refunded = api.post(path, token=admin, json_body={"amount": 1000, "reason": "audio failed for an hour"})
     assert refunded.status == 200, refunded.body
     assert refunded.json["refunded"]["amount"] == 1000 and refunded.json["refundable"]["amount"] == 2000
@@ -161,10 +171,14 @@ def test_a_paid_booking_pays_out_after_the_hold_and_a_late_refund_reverses_part(
     totals: dict[str, int] = {}
     for line in r["lines"]:
         totals[line["type"]] = totals.get(line["type"], 0) + line["amount"]["amount"]
-    assert totals == {"charge": 3000, "platform_fee": 330, "transfer": 2670, "refund": 1000,
-                      "transfer_reversal": 1000}
-    assert totals["charge"] - totals["refund"] - totals["platform_fee"] - (
-        totals["transfer"] - totals["transfer_reversal"]) == 0  # nothing held, nothing lost
+    assert totals == {"charge": 3000, "platform_fee": 330, "transfer": 2670, "refund": 1000, "transfer_reversal": 1000}
+    assert (
+        totals["charge"]
+        - totals["refund"]
+        - totals["platform_fee"]
+        - (totals["transfer"] - totals["transfer_reversal"])
+        == 0
+    )  # nothing held, nothing lost
     hosts = api.get("/v1/me/transactions?role=host", token=setup.host_token).json["items"]
     assert sum(t["effect"] for t in hosts) == 1670
     mine = api.get("/v1/me/transactions?role=player", token=token).json["items"]
@@ -173,13 +187,15 @@ def test_a_paid_booking_pays_out_after_the_hold_and_a_late_refund_reverses_part(
     assert earnings == [{"currency": "usd", "pending": 0, "available": 0, "paid_out": 1670}]
 
 
-def test_transactions_are_paged_with_a_cursor_bound_to_the_caller(api: Any, token_for: Any, stripe_emulator: str
-                                                                  ) -> None:
+def test_transactions_are_paged_with_a_cursor_bound_to_the_caller(
+    api: Any, token_for: Any, stripe_emulator: str
+) -> None:
     setup, token, _ = paid_booking(api, token_for, stripe_emulator)
     first = api.get("/v1/me/transactions?role=host&limit=1", token=setup.host_token).json
     assert len(first["items"]) == 1 and first["next_cursor"]
-    second = api.get(f"/v1/me/transactions?role=host&limit=1&cursor={first['next_cursor']}",
-                     token=setup.host_token).json
+    second = api.get(
+        f"/v1/me/transactions?role=host&limit=1&cursor={first['next_cursor']}", token=setup.host_token
+    ).json
     assert len(second["items"]) == 1 and second["items"][0]["id"] != first["items"][0]["id"]
     stolen = api.get(f"/v1/me/transactions?role=host&limit=1&cursor={first['next_cursor']}", token=token)
     assert_problem(stolen, 400, "invalid_cursor")
@@ -200,15 +216,20 @@ def test_strangers_read_nothing_of_others_money(api: Any, token_for: Any, stripe
     other_host, _ = make_host(api, token_for)
     assert_problem(api.get(f"/v1/bookings/{booking['id']}/receipt", token=other_host), 404)
     assert api.get("/v1/me/transactions?role=host", token=other_host).json["items"] == []
-    assert_problem(api.post(f"/v1/admin/bookings/{booking['id']}/refund", token=setup.host_token,
-                            json_body={"amount": 1, "reason": "x"}), 403)
+    assert_problem(
+        api.post(
+            f"/v1/admin/bookings/{booking['id']}/refund", token=setup.host_token, json_body={"amount": 1, "reason": "x"}
+        ),
+        403,
+    )
 
 
 def test_a_dispute_holds_the_payout_and_a_won_one_releases_it(api: Any, token_for: Any, stripe_emulator: str) -> None:
     setup, token, booking = paid_booking(api, token_for, stripe_emulator)
     booking_id = booking["id"]
-    dispute = dev_post("/_config/disputes", payment_intent=booking["payment"]["payment_intent_id"],
-                       reason="product_not_received")
+    dispute = dev_post(
+        "/_config/disputes", payment_intent=booking["payment"]["payment_intent_id"], reason="product_not_received"
+    )
     assert deliver(api, "charge.dispute.created", dispute).status == 200
     assert api.get(f"/v1/bookings/{booking_id}", token=token).json["disputed"] is True
     assert "dispute.opened" in kinds(booking_id)
@@ -247,8 +268,9 @@ def test_a_dispute_after_the_payout_reverses_it_and_a_lost_one_keeps_it_reversed
     assert earnings == [{"currency": "usd", "pending": 0, "available": 0, "paid_out": 0}]
 
 
-def test_regional_prices_charge_in_the_players_currency_with_its_fee(api: Any, token_for: Any,
-                                                                    stripe_emulator: str) -> None:
+def test_regional_prices_charge_in_the_players_currency_with_its_fee(
+    api: Any, token_for: Any, stripe_emulator: str
+) -> None:
     setup = listing_with_sessions(api, token_for, min_players=1)  # usd 1500, eur 1400
     token, _ = player(api, token_for)
     booking = book(api, token, setup.session_id, seats=1, currency="eur").json
@@ -300,7 +322,11 @@ def test_a_late_cancellation_pays_the_host_what_the_policy_keeps_after_the_hold(
     r = receipt(api, setup.host_token, booking_id)
     assert receipt(api, token, booking_id) == r
     assert sorted((line["type"], line["amount"]["amount"]) for line in r["lines"]) == [
-        ("charge", 3000), ("platform_fee", 330), ("refund", 1500), ("transfer", 1170)]
+        ("charge", 3000),
+        ("platform_fee", 330),
+        ("refund", 1500),
+        ("transfer", 1170),
+    ]
     assert (r["host_share"]["amount"], r["paid_out"]["amount"], r["refunded"]["amount"]) == (1170, 1170, 1500)
     earnings = api.get("/v1/me/earnings", token=setup.host_token).json["items"]
     assert earnings == [{"currency": "usd", "pending": 0, "available": 0, "paid_out": 1170}]
@@ -316,8 +342,12 @@ def test_an_admins_refund_lowers_what_a_cancellation_gives_back(api: Any, token_
     deliver(api, "payment_intent.succeeded", pay(stripe_client(stripe_emulator), intent_id))
     admin = token_for(roles=("player", "admin"))
     path = f"/v1/bookings/{booking['id']}"
-    assert api.post(f"/v1/admin/bookings/{booking['id']}/refund", token=admin,
-                    json_body={"amount": 1000, "reason": "goodwill"}).status == 200
+    assert (
+        api.post(
+            f"/v1/admin/bookings/{booking['id']}/refund", token=admin, json_body={"amount": 1000, "reason": "goodwill"}
+        ).status
+        == 200
+    )
     quote = api.get(path + "/cancellation-quote", token=token).json
     assert quote["refund"] == {"amount": 500, "currency": "usd"}  # 100 % of what is still paid
     cancelled = api.post(path + "/cancel", token=token)
@@ -329,12 +359,20 @@ def test_an_admins_refund_lowers_what_a_cancellation_gives_back(api: Any, token_
     assert receipt(api, token, booking["id"])["refunded"]["amount"] == 1500
 
 
-OPERATIONS = st.lists(st.one_of(
-    st.tuples(st.just("admin refund"), st.integers(1, 3200)),
-    st.tuples(st.just("dashboard refund"), st.integers(1, 3200)),
-    st.tuples(st.sampled_from(["player cancels", "host cancels the session", "dispute", "dispute won",
-                               "dispute lost", "webhooks"]), st.just(0)),
-), min_size=1, max_size=6)
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("admin refund"), st.integers(1, 3200)),
+        st.tuples(st.just("dashboard refund"), st.integers(1, 3200)),
+        st.tuples(
+            st.sampled_from(
+                ["player cancels", "host cancels the session", "dispute", "dispute won", "dispute lost", "webhooks"]
+            ),
+            st.just(0),
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
@@ -351,8 +389,11 @@ def test_refunds_of_every_origin_in_any_order_never_exceed_the_charge(
     dispute_id = None
     for op, amount in operations:
         if op == "admin refund":
-            answer = api.post(f"/v1/admin/bookings/{booking_id}/refund", token=admin,
-                              json_body={"amount": amount, "reason": "goodwill"})
+            answer = api.post(
+                f"/v1/admin/bookings/{booking_id}/refund",
+                token=admin,
+                json_body={"amount": amount, "reason": "goodwill"},
+            )
         elif op == "player cancels":
             answer = api.post(f"/v1/bookings/{booking_id}/cancel", token=token)
         elif op == "host cancels the session":

@@ -51,8 +51,13 @@ def stripe_shaped(kind: str, object_id: str, **lies: Any) -> dict[str, Any]:
     return obj
 
 
-OBJECT_OF = {"payment_intent": "payment_intent", "charge": "charge", "charge.dispute": "dispute",
-             "transfer": "transfer", "account": "account"}
+OBJECT_OF = {
+    "payment_intent": "payment_intent",
+    "charge": "charge",
+    "charge.dispute": "dispute",
+    "transfer": "transfer",
+    "account": "account",
+}
 
 
 def kind_of(event_type: str) -> str:
@@ -94,8 +99,10 @@ def refunds(api: Any, token_for: Any) -> Scenario:
     p = paid(api, token_for)
     for amount in (1000, 2000):
         client().v1.refunds.create({"payment_intent": p.intent_id, "amount": amount})
-    return Scenario(p, [("payment_intent.succeeded", p.intent_id), ("charge.refunded", p.charge_id),
-                        ("charge.refunded", p.charge_id)])
+    return Scenario(
+        p,
+        [("payment_intent.succeeded", p.intent_id), ("charge.refunded", p.charge_id), ("charge.refunded", p.charge_id)],
+    )
 
 
 def dispute(outcome: str, currency: str = "usd") -> Callable[[Any, Any], Scenario]:
@@ -103,8 +110,14 @@ def dispute(outcome: str, currency: str = "usd") -> Callable[[Any, Any], Scenari
         p = paid(api, token_for, currency=currency)
         opened = dev_post("/_config/disputes", payment_intent=p.intent_id, reason="product_not_received")
         dev_post(f"/_config/disputes/{opened['id']}/close", outcome=outcome)
-        return Scenario(p, [("payment_intent.succeeded", p.intent_id), ("charge.dispute.created", opened["id"]),
-                            ("charge.dispute.closed", opened["id"])])
+        return Scenario(
+            p,
+            [
+                ("payment_intent.succeeded", p.intent_id),
+                ("charge.dispute.created", opened["id"]),
+                ("charge.dispute.closed", opened["id"]),
+            ],
+        )
 
     return build
 
@@ -114,8 +127,14 @@ def refund_then_dispute(api: Any, token_for: Any) -> Scenario:
     p = paid(api, token_for)
     client().v1.refunds.create({"payment_intent": p.intent_id, "amount": 1000})
     opened = dev_post("/_config/disputes", payment_intent=p.intent_id)
-    return Scenario(p, [("payment_intent.succeeded", p.intent_id), ("charge.refunded", p.charge_id),
-                        ("charge.dispute.created", opened["id"])])
+    return Scenario(
+        p,
+        [
+            ("payment_intent.succeeded", p.intent_id),
+            ("charge.refunded", p.charge_id),
+            ("charge.dispute.created", opened["id"]),
+        ],
+    )
 
 
 def payout_then_refund(api: Any, token_for: Any) -> Scenario:
@@ -128,8 +147,9 @@ def payout_then_refund(api: Any, token_for: Any) -> Scenario:
     (transfer,) = client().v1.transfers.list({"transfer_group": p.booking_id}).data
     client().v1.transfers.reversals.create(transfer.id, {"amount": 100})
     client().v1.refunds.create({"payment_intent": p.intent_id, "amount": 1000})
-    return Scenario(p, [("transfer.created", transfer.id), ("transfer.reversed", transfer.id),
-                        ("charge.refunded", p.charge_id)])
+    return Scenario(
+        p, [("transfer.created", transfer.id), ("transfer.reversed", transfer.id), ("charge.refunded", p.charge_id)]
+    )
 
 
 def books(api: Any, token_for: Any, s: Scenario) -> dict[str, Any]:
@@ -140,8 +160,8 @@ def books(api: Any, token_for: Any, s: Scenario) -> dict[str, Any]:
     transfers = client().v1.transfers.list({"transfer_group": s.paid.booking_id}).data
     return {
         "lines": sorted((line["type"], line["amount"]["amount"]) for line in r["lines"]),
-        "totals": {k: r[k]["amount"] for k in ("charged", "platform_fee", "refunded", "paid", "host_share",
-                                               "paid_out")} | {"dispute": r["dispute"], "currency": r["currency"]},
+        "totals": {k: r[k]["amount"] for k in ("charged", "platform_fee", "refunded", "paid", "host_share", "paid_out")}
+        | {"dispute": r["dispute"], "currency": r["currency"]},
         "booking": {k: b[k] for k in ("state", "payment_status", "amount_refunded", "disputed")},
         "at_stripe": sorted((t.amount, t.amount_reversed) for t in transfers),
     }
@@ -149,49 +169,130 @@ def books(api: Any, token_for: Any, s: Scenario) -> dict[str, Any]:
 
 CONFIRMED = {"state": "confirmed", "disputed": False}
 EXPECTED: dict[str, tuple[Callable[[Any, Any], Scenario], dict[str, Any]]] = {
-    "refunded partly, then fully": (refunds, {
-        # usd fee: 10 % + 30 = 330; the second refund reaches into it, so the platform gives it back
-        "lines": [("charge", 3000), ("platform_fee", 330), ("platform_fee_refund", 330), ("refund", 1000),
-                  ("refund", 2000)],
-        "totals": {"charged": 3000, "platform_fee": 0, "refunded": 3000, "paid": 0, "host_share": 0, "paid_out": 0,
-                   "dispute": None, "currency": "usd"},
-        "booking": {**CONFIRMED, "payment_status": "refunded", "amount_refunded": 3000},
-        "at_stripe": [],
-    }),
-    "dispute won (eur)": (dispute("won", "eur"), {
-        # eur fee: 10 % + 25 of 2800 = 305; given up while the dispute withholds the money, taken again when won
-        "lines": [("charge", 2800), ("dispute_credit", 2800), ("dispute_debit", 2800), ("platform_fee", 305),
-                  ("platform_fee", 305), ("platform_fee_refund", 305)],
-        "totals": {"charged": 2800, "platform_fee": 305, "refunded": 0, "paid": 2800, "host_share": 2495,
-                   "paid_out": 0, "dispute": "won", "currency": "eur"},
-        "booking": {"state": "confirmed", "disputed": True, "payment_status": "dispute_won", "amount_refunded": 0},
-        "at_stripe": [],
-    }),
-    "dispute lost": (dispute("lost"), {
-        "lines": [("charge", 3000), ("dispute_debit", 3000), ("platform_fee", 330), ("platform_fee_refund", 330)],
-        "totals": {"charged": 3000, "platform_fee": 0, "refunded": 0, "paid": 0, "host_share": 0, "paid_out": 0,
-                   "dispute": "lost", "currency": "usd"},
-        "booking": {"state": "confirmed", "disputed": True, "payment_status": "dispute_lost", "amount_refunded": 0},
-        "at_stripe": [],
-    }),
-    "refunded, then the rest disputed": (refund_then_dispute, {
-        "lines": [("charge", 3000), ("dispute_debit", 2000), ("platform_fee", 330), ("platform_fee_refund", 330),
-                  ("refund", 1000)],
-        "totals": {"charged": 3000, "platform_fee": 0, "refunded": 1000, "paid": 0, "host_share": 0, "paid_out": 0,
-                   "dispute": "open", "currency": "usd"},
-        "booking": {"state": "confirmed", "disputed": True, "payment_status": "disputed", "amount_refunded": 1000},
-        "at_stripe": [],
-    }),
-    "paid out, then reversed and refunded in the dashboard": (payout_then_refund, {
-        # the host earns 3000 - 1000 - 330 = 1670: the dashboard took 100 back, we reverse 900 more
-        "lines": [("charge", 3000), ("platform_fee", 330), ("refund", 1000), ("transfer", 2670),
-                  ("transfer_reversal", 100), ("transfer_reversal", 900)],
-        "totals": {"charged": 3000, "platform_fee": 330, "refunded": 1000, "paid": 2000, "host_share": 1670,
-                   "paid_out": 1670, "dispute": None, "currency": "usd"},
-        "booking": {"state": "completed", "disputed": False, "payment_status": "partially_refunded",
-                    "amount_refunded": 1000},
-        "at_stripe": [(2670, 1000)],
-    }),
+    "refunded partly, then fully": (
+        refunds,
+        {
+            # usd fee: 10 % + 30 = 330; the second refund reaches into it, so the platform gives it back
+            "lines": [
+                ("charge", 3000),
+                ("platform_fee", 330),
+                ("platform_fee_refund", 330),
+                ("refund", 1000),
+                ("refund", 2000),
+            ],
+            "totals": {
+                "charged": 3000,
+                "platform_fee": 0,
+                "refunded": 3000,
+                "paid": 0,
+                "host_share": 0,
+                "paid_out": 0,
+                "dispute": None,
+                "currency": "usd",
+            },
+            "booking": {**CONFIRMED, "payment_status": "refunded", "amount_refunded": 3000},
+            "at_stripe": [],
+        },
+    ),
+    "dispute won (eur)": (
+        dispute("won", "eur"),
+        {
+            # eur fee: 10 % + 25 of 2800 = 305; given up while the dispute withholds the money, taken again when won
+            "lines": [
+                ("charge", 2800),
+                ("dispute_credit", 2800),
+                ("dispute_debit", 2800),
+                ("platform_fee", 305),
+                ("platform_fee", 305),
+                ("platform_fee_refund", 305),
+            ],
+            "totals": {
+                "charged": 2800,
+                "platform_fee": 305,
+                "refunded": 0,
+                "paid": 2800,
+                "host_share": 2495,
+                "paid_out": 0,
+                "dispute": "won",
+                "currency": "eur",
+            },
+            "booking": {"state": "confirmed", "disputed": True, "payment_status": "dispute_won", "amount_refunded": 0},
+            "at_stripe": [],
+        },
+    ),
+    "dispute lost": (
+        dispute("lost"),
+        {
+            "lines": [("charge", 3000), ("dispute_debit", 3000), ("platform_fee", 330), ("platform_fee_refund", 330)],
+            "totals": {
+                "charged": 3000,
+                "platform_fee": 0,
+                "refunded": 0,
+                "paid": 0,
+                "host_share": 0,
+                "paid_out": 0,
+                "dispute": "lost",
+                "currency": "usd",
+            },
+            "booking": {"state": "confirmed", "disputed": True, "payment_status": "dispute_lost", "amount_refunded": 0},
+            "at_stripe": [],
+        },
+    ),
+    "refunded, then the rest disputed": (
+        refund_then_dispute,
+        {
+            "lines": [
+                ("charge", 3000),
+                ("dispute_debit", 2000),
+                ("platform_fee", 330),
+                ("platform_fee_refund", 330),
+                ("refund", 1000),
+            ],
+            "totals": {
+                "charged": 3000,
+                "platform_fee": 0,
+                "refunded": 1000,
+                "paid": 0,
+                "host_share": 0,
+                "paid_out": 0,
+                "dispute": "open",
+                "currency": "usd",
+            },
+            "booking": {"state": "confirmed", "disputed": True, "payment_status": "disputed", "amount_refunded": 1000},
+            "at_stripe": [],
+        },
+    ),
+    "paid out, then reversed and refunded in the dashboard": (
+        payout_then_refund,
+        {
+            # the host earns 3000 - 1000 - 330 = 1670: the dashboard took 100 back, we reverse 900 more
+            "lines": [
+                ("charge", 3000),
+                ("platform_fee", 330),
+                ("refund", 1000),
+                ("transfer", 2670),
+                ("transfer_reversal", 100),
+                ("transfer_reversal", 900),
+            ],
+            "totals": {
+                "charged": 3000,
+                "platform_fee": 330,
+                "refunded": 1000,
+                "paid": 2000,
+                "host_share": 1670,
+                "paid_out": 1670,
+                "dispute": None,
+                "currency": "usd",
+            },
+            "booking": {
+                "state": "completed",
+                "disputed": False,
+                "payment_status": "partially_refunded",
+                "amount_refunded": 1000,
+            },
+            "at_stripe": [(2670, 1000)],
+        },
+    ),
 }
 
 
@@ -256,12 +357,26 @@ def test_any_interleaving_of_stripe_and_its_deliveries_ends_in_the_same_books(
     for event_type, object_id in data.draw(st.permutations(sent), label="finally"):
         assert deliver(api, event_type, stripe_shaped(kind_of(event_type), object_id)).status == 200
     assert books(api, token_for, Scenario(p, sent)) == {
-        "lines": [("charge", 3000), ("dispute_credit", 2500), ("dispute_debit", 2500), ("platform_fee", 330),
-                  ("platform_fee", 330), ("platform_fee_refund", 330), ("refund", 500)],
-        "totals": {"charged": 3000, "platform_fee": 330, "refunded": 500, "paid": 2500, "host_share": 2170,
-                   "paid_out": 0, "dispute": "won", "currency": "usd"},
-        "booking": {"state": "confirmed", "disputed": True, "payment_status": "dispute_won",
-                    "amount_refunded": 500},
+        "lines": [
+            ("charge", 3000),
+            ("dispute_credit", 2500),
+            ("dispute_debit", 2500),
+            ("platform_fee", 330),
+            ("platform_fee", 330),
+            ("platform_fee_refund", 330),
+            ("refund", 500),
+        ],
+        "totals": {
+            "charged": 3000,
+            "platform_fee": 330,
+            "refunded": 500,
+            "paid": 2500,
+            "host_share": 2170,
+            "paid_out": 0,
+            "dispute": "won",
+            "currency": "usd",
+        },
+        "booking": {"state": "confirmed", "disputed": True, "payment_status": "dispute_won", "amount_refunded": 500},
         "at_stripe": [],
     }
 
@@ -290,18 +405,35 @@ def _reversed_in_the_dashboard(api: Any, token_for: Any) -> tuple[Scenario, dict
     return Scenario(p, []), {"transfer": transfer.id}
 
 
-REFUNDED_500 = {"lines": [("charge", 3000), ("platform_fee", 330), ("refund", 500)],
-                "booking": {"state": "confirmed", "payment_status": "partially_refunded", "amount_refunded": 500,
-                            "disputed": False}}
-DISPUTED = {"lines": [("charge", 3000), ("dispute_debit", 3000), ("platform_fee", 330), ("platform_fee_refund", 330)],
-            "booking": {"state": "confirmed", "payment_status": "disputed", "amount_refunded": 0, "disputed": True}}
+REFUNDED_500 = {
+    "lines": [("charge", 3000), ("platform_fee", 330), ("refund", 500)],
+    "booking": {
+        "state": "confirmed",
+        "payment_status": "partially_refunded",
+        "amount_refunded": 500,
+        "disputed": False,
+    },
+}
+DISPUTED = {
+    "lines": [("charge", 3000), ("dispute_debit", 3000), ("platform_fee", 330), ("platform_fee_refund", 330)],
+    "booking": {"state": "confirmed", "payment_status": "disputed", "amount_refunded": 0, "disputed": True},
+}
 # the host was owed the 100 the dashboard took back: it is transferred again
-PAID_OUT_AGAIN = {"lines": [("charge", 3000), ("platform_fee", 330), ("transfer", 100), ("transfer", 2670),
-                            ("transfer_reversal", 100)],
-                  "booking": {"state": "completed", "payment_status": "paid", "amount_refunded": 0, "disputed": False}}
+PAID_OUT_AGAIN = {
+    "lines": [
+        ("charge", 3000),
+        ("platform_fee", 330),
+        ("transfer", 100),
+        ("transfer", 2670),
+        ("transfer_reversal", 100),
+    ],
+    "booking": {"state": "completed", "payment_status": "paid", "amount_refunded": 0, "disputed": False},
+}
 BY_TYPE = {
-    "payment_intent": (_refunded_500, REFUNDED_500), "charge": (_refunded_500, REFUNDED_500),
-    "refund": (_refunded_500, REFUNDED_500), "dispute": (_disputed, DISPUTED),
+    "payment_intent": (_refunded_500, REFUNDED_500),
+    "charge": (_refunded_500, REFUNDED_500),
+    "refund": (_refunded_500, REFUNDED_500),
+    "dispute": (_disputed, DISPUTED),
     "transfer": (_reversed_in_the_dashboard, PAID_OUT_AGAIN),
 }
 
@@ -334,14 +466,25 @@ def test_a_signed_event_naming_another_booking_or_amount_changes_only_what_strip
     api: Any, token_for: Any
 ) -> None:
     a, b = paid(api, token_for), paid(api, token_for)
-    forged = stripe_shaped("payment_intent", a.intent_id, status="succeeded", amount=1, amount_received=1,
-                           metadata={"booking_id": b.booking_id}, latest_charge=b.charge_id)
+    forged = stripe_shaped(
+        "payment_intent",
+        a.intent_id,
+        status="succeeded",
+        amount=1,
+        amount_received=1,
+        metadata={"booking_id": b.booking_id},
+        latest_charge=b.charge_id,
+    )
     assert deliver(api, "payment_intent.succeeded", forged).status == 200
     s_a, s_b = Scenario(a, []), Scenario(b, [])
     assert books(api, token_for, s_a)["booking"]["payment_status"] == "paid"  # A's own payment, as Stripe says
     assert books(api, token_for, s_a)["totals"]["charged"] == 3000
-    assert books(api, token_for, s_b)["booking"] == {"state": "pending_payment", "payment_status": "awaiting",
-                                                     "amount_refunded": 0, "disputed": False}
+    assert books(api, token_for, s_b)["booking"] == {
+        "state": "pending_payment",
+        "payment_status": "awaiting",
+        "amount_refunded": 0,
+        "disputed": False,
+    }
     lie = stripe_shaped("charge", a.charge_id, amount_refunded=10**9, refunded=True)
     assert deliver(api, "charge.refunded", lie).status == 200
     assert books(api, token_for, s_a)["booking"]["amount_refunded"] == 0
@@ -352,9 +495,15 @@ def test_a_payment_intent_that_is_not_the_bookings_changes_nothing(api: Any, tok
     before = books(api, token_for, Scenario(p, []))
     # Someone made (and paid) another PaymentIntent on our account naming this booking, for 1.
     customer = client().v1.customers.create({"email": "mallory@example.test"})
-    foreign = client().v1.payment_intents.create({
-        "amount": 100, "currency": "usd", "customer": customer.id, "payment_method_types": ["card"],
-        "metadata": {"booking_id": p.booking_id}})
+    foreign = client().v1.payment_intents.create(
+        {
+            "amount": 100,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method_types": ["card"],
+            "metadata": {"booking_id": p.booking_id},
+        }
+    )
     pay(stripe_client(emulator()), foreign.id)
     assert deliver(api, "payment_intent.succeeded", stripe_shaped("payment_intent", foreign.id)).status == 200
     assert books(api, token_for, Scenario(p, [])) == before  # still waiting for its own payment
@@ -362,13 +511,16 @@ def test_a_payment_intent_that_is_not_the_bookings_changes_nothing(api: Any, tok
     assert books(api, token_for, Scenario(p, []))["totals"]["charged"] == 3000
 
 
-@pytest.mark.parametrize(("event_type", "object_id"), [
-    ("payment_intent.succeeded", "pi_3NotOursAtAll0000000000"),
-    ("charge.refunded", "ch_3NotOursAtAll0000000000"),
-    ("charge.dispute.created", "dp_1NotOursAtAll0000000000"),
-    ("transfer.reversed", "tr_1NotOursAtAll0000000000"),
-    ("account.updated", "acct_1NotOursAtAll00000"),
-])
+@pytest.mark.parametrize(
+    ("event_type", "object_id"),
+    [
+        ("payment_intent.succeeded", "pi_3NotOursAtAll0000000000"),
+        ("charge.refunded", "ch_3NotOursAtAll0000000000"),
+        ("charge.dispute.created", "dp_1NotOursAtAll0000000000"),
+        ("transfer.reversed", "tr_1NotOursAtAll0000000000"),
+        ("account.updated", "acct_1NotOursAtAll00000"),
+    ],
+)
 def test_an_object_our_key_cannot_read_is_acknowledged_once(api: Any, event_type: str, object_id: str) -> None:
     """Stripe would retry a 5xx for days: an object that does not exist for our key never will."""
     event_id = f"evt_unreadable_{time.time_ns()}"
@@ -381,8 +533,9 @@ def test_an_object_our_key_cannot_read_is_acknowledged_once(api: Any, event_type
 
 def test_a_payment_that_is_no_bookings_is_acknowledged_and_ignored(api: Any) -> None:
     customer = client().v1.customers.create({"email": "shop@example.test"})
-    intent = client().v1.payment_intents.create({"amount": 700, "currency": "usd", "customer": customer.id,
-                                                 "payment_method_types": ["card"]})
+    intent = client().v1.payment_intents.create(
+        {"amount": 700, "currency": "usd", "customer": customer.id, "payment_method_types": ["card"]}
+    )
     pay(stripe_client(emulator()), intent.id)
     answer = deliver(api, "payment_intent.succeeded", stripe_shaped("payment_intent", intent.id))
     assert answer.status == 200 and answer.json["duplicate"] is False
@@ -399,20 +552,32 @@ def _signed(body: str, *, stamp: int, secret: str = WEBHOOK_SECRET) -> dict[str,
 def test_a_bad_signature_or_a_stale_timestamp_is_refused_and_changes_nothing(api: Any, token_for: Any) -> None:
     s = refunds(api, token_for)
     before = books(api, token_for, s)
-    for n, (stamp, secret) in enumerate([(int(time.time()), "whsec_someone_else"),
-                                         (int(time.time()) - 3600, WEBHOOK_SECRET),  # outside the tolerance
-                                         (int(time.time()) + 3600, WEBHOOK_SECRET)]):
+    for n, (stamp, secret) in enumerate(
+        [
+            (int(time.time()), "whsec_someone_else"),
+            (int(time.time()) - 3600, WEBHOOK_SECRET),  # outside the tolerance
+            (int(time.time()) + 3600, WEBHOOK_SECRET),
+        ]
+    ):
         event_id = f"evt_refused_{n}_{time.time_ns()}"
-        body = json.dumps({"id": event_id, "object": "event", "type": "payment_intent.succeeded", "created": stamp,
-                           "data": {"object": stripe_shaped("payment_intent", s.paid.intent_id)}})
+        body = json.dumps(
+            {
+                "id": event_id,
+                "object": "event",
+                "type": "payment_intent.succeeded",
+                "created": stamp,
+                "data": {"object": stripe_shaped("payment_intent", s.paid.intent_id)},
+            }
+        )
         refused = api.post("/v1/webhooks/stripe", body=body, headers=_signed(body, stamp=stamp, secret=secret))
         assert_problem(refused, 400, "invalid_signature")
         assert webhooks.processed_event(event_id) is None
     assert books(api, token_for, s) == before
 
 
-@pytest.mark.parametrize("body", ["{}", '{"id": "evt_x"}', "[]", '"evt"', '{"id": 5, "type": "x"}',
-                                  "[" * 5000 + "]" * 5000, "not json"])
+@pytest.mark.parametrize(
+    "body", ["{}", '{"id": "evt_x"}', "[]", '"evt"', '{"id": 5, "type": "x"}', "[" * 5000 + "]" * 5000, "not json"]
+)
 def test_a_correctly_signed_body_that_is_no_event_is_a_400(api: Any, body: str) -> None:
     answer = api.post("/v1/webhooks/stripe", body=body, headers=_signed(body, stamp=int(time.time())))
     assert_problem(answer, 400, "malformed_event")
@@ -421,8 +586,9 @@ def test_a_correctly_signed_body_that_is_no_event_is_a_400(api: Any, body: str) 
 def test_an_unknown_type_is_acknowledged_and_changes_nothing(api: Any, token_for: Any) -> None:
     s = refunds(api, token_for)
     before = books(api, token_for, s)
-    answer = deliver(api, "charge.captured_by_aliens", stripe_shaped("charge", s.paid.charge_id),
-                     event_id="evt_unknown_type")
+    answer = deliver(
+        api, "charge.captured_by_aliens", stripe_shaped("charge", s.paid.charge_id), event_id="evt_unknown_type"
+    )
     assert answer.status == 200 and answer.json == {"received": True, "id": "evt_unknown_type", "duplicate": False}
     assert books(api, token_for, s) == before
 
@@ -443,8 +609,12 @@ def test_reconciliation_heals_what_no_webhook_told_and_then_reports_nothing(api:
     intent_id = booking["payment"]["payment_intent_id"]
     deliver(api, "payment_intent.succeeded", pay(stripe_client(emulator()), intent_id))
     admin = token_for(roles=("player", "admin"))
-    assert api.post(f"/v1/admin/bookings/{booking['id']}/refund", token=admin,
-                    json_body={"amount": 200, "reason": "goodwill"}).status == 200
+    assert (
+        api.post(
+            f"/v1/admin/bookings/{booking['id']}/refund", token=admin, json_body={"amount": 200, "reason": "goodwill"}
+        ).status
+        == 200
+    )
     # Money moved where no webhook told us: a refund in Stripe's dashboard, a dispute never delivered.
     lost_refund = client().v1.refunds.create({"payment_intent": intent_id, "amount": 300})
     lost_dispute = dev_post("/_config/disputes", payment_intent=intent_id)
@@ -461,14 +631,17 @@ def test_reconciliation_heals_what_no_webhook_told_and_then_reports_nothing(api:
     assert again.healed == 0 and [d for d in again.differences if d.reference in ours] == []
 
 
-@pytest.mark.parametrize(("ledger", "stripe", "expected"), [
-    ({"charge": {"pi_1": 100}}, {"charge": {"pi_1": 100}}, []),
-    ({"charge": {"pi_1": 100}}, {"charge": {}}, [("charge", "missing_at_stripe", "pi_1", 100, None)]),
-    ({}, {"refund": {"re_1": 5}}, [("refund", "missing_in_ledger", "re_1", None, 5)]),
-    ({"transfer": {"tr_1": 90}}, {"transfer": {"tr_1": 80}}, [("transfer", "amount_mismatch", "tr_1", 90, 80)]),
-    ({"dispute": {"dp_1": 80}}, {"dispute": {"dp_1": 100}}, []),  # only the unrefunded part was withheld
-    ({"dispute": {"dp_1": 120}}, {"dispute": {"dp_1": 100}}, [("dispute", "amount_mismatch", "dp_1", 120, 100)]),
-])
+@pytest.mark.parametrize(
+    ("ledger", "stripe", "expected"),
+    [
+        ({"charge": {"pi_1": 100}}, {"charge": {"pi_1": 100}}, []),
+        ({"charge": {"pi_1": 100}}, {"charge": {}}, [("charge", "missing_at_stripe", "pi_1", 100, None)]),
+        ({}, {"refund": {"re_1": 5}}, [("refund", "missing_in_ledger", "re_1", None, 5)]),
+        ({"transfer": {"tr_1": 90}}, {"transfer": {"tr_1": 80}}, [("transfer", "amount_mismatch", "tr_1", 90, 80)]),
+        ({"dispute": {"dp_1": 80}}, {"dispute": {"dp_1": 100}}, []),  # only the unrefunded part was withheld
+        ({"dispute": {"dp_1": 120}}, {"dispute": {"dp_1": 100}}, [("dispute", "amount_mismatch", "dp_1", 120, 100)]),
+    ],
+)
 def test_reconciliation_compare(ledger: Any, stripe: Any, expected: list[tuple[Any, ...]]) -> None:
     found = [(d.kind, d.what, d.reference, d.ledger_amount, d.stripe_amount) for d in reconcile.compare(ledger, stripe)]
     assert found == expected

@@ -95,8 +95,10 @@ def test_only_completed_bookings_of_your_own_can_be_reviewed(api: Any, token_for
     assert_problem(_review(api, token, "bkg_nope"), 404)
     assert_problem(api.post(f"/v1/bookings/{booking}/review", json_body=GOOD), 401)
     assert_problem(api.post(f"/v1/bookings/{booking}/review", token=token, json_body={"rating": 6}), 422)
-    assert_problem(api.post(f"/v1/bookings/{booking}/review", token=token, body="{", headers={
-        "Content-Type": "application/json"}), 400)
+    assert_problem(
+        api.post(f"/v1/bookings/{booking}/review", token=token, body="{", headers={"Content-Type": "application/json"}),
+        400,
+    )
 
 
 def test_validation_of_sides_and_texts(api: Any, token_for: Any) -> None:
@@ -118,14 +120,17 @@ def test_edit_within_48_hours_and_the_sums_follow(api: Any, token_for: Any) -> N
     assert edited.json["rating"] == 3 and edited.json["sub_ratings"]["value"] is None
     rating = api.get(f"/v1/listings/{done.listing_id}/reviews").json["rating"]
     assert rating["average"] == 3.0 and rating["count"] == 1 and rating["sub_averages"]["value"] is None
-    assert_problem(api.patch(f"/v1/reviews/{mine['id']}", token=done.host_token, json_body={"rating": 1}), 403,
-                   "not_your_review")
-    assert_problem(api.patch(f"/v1/reviews/{mine['id']}", token=token_for(), json_body={"rating": 1}), 403,
-                   "not_your_review")  # a stranger sees the published review, may not edit it
+    assert_problem(
+        api.patch(f"/v1/reviews/{mine['id']}", token=done.host_token, json_body={"rating": 1}), 403, "not_your_review"
+    )
+    assert_problem(
+        api.patch(f"/v1/reviews/{mine['id']}", token=token_for(), json_body={"rating": 1}), 403, "not_your_review"
+    )  # a stranger sees the published review, may not edit it
     assert_problem(api.patch(f"/v1/reviews/{mine['id']}", token=ptoken, json_body={"rating": None}), 400)
     clock.freeze(clock.now() + timedelta(hours=2))
-    assert_problem(api.patch(f"/v1/reviews/{mine['id']}", token=ptoken, json_body={"rating": 1}), 409,
-                   "edit_window_closed")
+    assert_problem(
+        api.patch(f"/v1/reviews/{mine['id']}", token=ptoken, json_body={"rating": 1}), 409, "edit_window_closed"
+    )
 
 
 def test_the_host_replies_once(api: Any, token_for: Any) -> None:
@@ -138,8 +143,9 @@ def test_the_host_replies_once(api: Any, token_for: Any) -> None:
     answered = api.post(f"/v1/reviews/{mine['id']}/reply", token=done.host_token, json_body=reply)
     assert answered.status == 200 and answered.json["reply"]["text"] == reply["text"]
     assert api.get(f"/v1/reviews/{mine['id']}").json["reply"]["text"] == reply["text"]
-    assert_problem(api.post(f"/v1/reviews/{mine['id']}/reply", token=done.host_token, json_body=reply), 409,
-                   "already_replied")
+    assert_problem(
+        api.post(f"/v1/reviews/{mine['id']}/reply", token=done.host_token, json_body=reply), 409, "already_replied"
+    )
     assert_problem(api.post(f"/v1/reviews/{mine['id']}/reply", token=ptoken, json_body=reply), 403)
     assert_problem(api.post(f"/v1/reviews/{mine['id']}/reply", token=token_for(), json_body=reply), 403)
     assert_problem(api.post(f"/v1/reviews/{theirs['id']}/reply", token=done.host_token, json_body=reply), 403)
@@ -162,14 +168,20 @@ def test_report_and_admins_hide_keeping_it_for_audit(api: Any, token_for: Any) -
     reporter = token_for()
     reported = api.post(f"/v1/reviews/{bad['id']}/report", token=reporter, json_body={"reason": "insults"})
     assert reported.status == 202 and reported.json == {"review_id": bad["id"], "reported": True}
-    assert_problem(api.post(f"/v1/reviews/{bad['id']}/report", token=reporter, json_body={"reason": "again"}), 409,
-                   "already_reported")
+    assert_problem(
+        api.post(f"/v1/reviews/{bad['id']}/report", token=reporter, json_body={"reason": "again"}),
+        409,
+        "already_reported",
+    )
     assert_problem(api.post(f"/v1/reviews/{bad['id']}/report", json_body={"reason": "x"}), 401)
     assert_problem(api.post(f"/v1/reviews/{bad['id']}/report", token=reporter, json_body={}), 422)
 
     admin = token_for(roles=("admin",))
-    assert_problem(api.post(f"/v1/admin/reviews/{bad['id']}/hide", token=reporter, json_body={"reason": "abuse"}),
-                   403, "admin_only")
+    assert_problem(
+        api.post(f"/v1/admin/reviews/{bad['id']}/hide", token=reporter, json_body={"reason": "abuse"}),
+        403,
+        "admin_only",
+    )
     hidden = api.post(f"/v1/admin/reviews/{bad['id']}/hide", token=admin, json_body={"reason": "abuse"})
     assert hidden.status == 200 and hidden.json["hidden"] is True and hidden.json["hidden_reason"] == "abuse"
     listed = api.get(f"/v1/listings/{done.listing_id}/reviews").json
@@ -222,8 +234,7 @@ def test_the_window_timer_is_scheduled_by_the_completed_event(api: Any, token_fo
     assert found is not None and found.due_at == END + timedelta(days=14)
 
 
-def test_ratings_show_on_listings_profiles_and_search_which_sorts_and_filters_by_them(api: Any,
-                                                                                       token_for: Any) -> None:
+def test_ratings_show_on_listings_profiles_and_search_which_sorts_and_filters_by_them(api: Any, token_for: Any) -> None:
     setups = [listing_with_sessions(api, token_for, count=2, min_players=1, **FREE) for _ in range(3)]
     players = [player(api, token_for) for _ in setups]
     bookings = [book(api, token, s.session_id).json["id"] for (token, _), s in zip(players, setups, strict=True)]
@@ -250,7 +261,9 @@ def test_ratings_show_on_listings_profiles_and_search_which_sorts_and_filters_by
     everything = api.get("/v1/listings").json["items"]
     assert {r["listing"]["id"] for r in everything} == {high, low, unrated}
     assert next(r for r in everything if r["listing"]["id"] == unrated)["listing"]["rating"] == {
-        "average": None, "count": 0}
+        "average": None,
+        "count": 0,
+    }
     assert_problem(api.get("/v1/listings?min_rating=6"), 422)
     assert_problem(api.get("/v1/listings?sort=stars"), 422)
 

@@ -18,8 +18,11 @@ from tests.api.catalog_helpers import NOW, make_host
 PLACES = {"berlin": (52.52, 13.405), "potsdam": (52.39, 13.06), "lisbon": (38.72, -9.14)}
 WORDS = ["dragon", "manor", "jazz", "drums", "night"]
 TAGS = ["horror", "funk", "heist"]
-CATEGORIES = {"one_shot": ("dnd_5e", "roll20"), "campaign": ("call_of_cthulhu", "discord"),
-              "studio_time": (None, "pro_tools")}
+CATEGORIES = {
+    "one_shot": ("dnd_5e", "roll20"),
+    "campaign": ("call_of_cthulhu", "discord"),
+    "studio_time": (None, "pro_tools"),
+}
 
 
 def _fresh_table() -> None:
@@ -31,24 +34,26 @@ def _fresh_table() -> None:
     create_table(client, get_settings().table_name)
 
 
-listing_specs = st.fixed_dictionaries({
-    "host": st.integers(0, 1),
-    "category": st.sampled_from(sorted(CATEGORIES)),
-    "title": st.lists(st.sampled_from(WORDS), min_size=1, max_size=2, unique=True),
-    "tags": st.lists(st.sampled_from(TAGS), max_size=2, unique=True),
-    "languages": st.lists(st.sampled_from(["en", "de"]), min_size=1, max_size=2, unique=True),
-    "level": st.sampled_from(["any", "beginner", "experienced"]),
-    "price": st.tuples(st.sampled_from(["usd", "eur"]), st.sampled_from([0, 500, 1500])),
-    "regional": st.booleans(),
-    "place": st.sampled_from([None, None, "berlin", "potsdam", "lisbon"]),
-    "published": st.sampled_from([True, True, True, False]),
-    "first_day": st.integers(1, 20),
-    "hour": st.integers(8, 20),
-    "count": st.integers(1, 4),
-    "capacity": st.integers(1, 3),
-    "full": st.lists(st.integers(0, 3), max_size=2),
-    "cancel": st.lists(st.integers(0, 3), max_size=1),
-})
+listing_specs = st.fixed_dictionaries(
+    {
+        "host": st.integers(0, 1),
+        "category": st.sampled_from(sorted(CATEGORIES)),
+        "title": st.lists(st.sampled_from(WORDS), min_size=1, max_size=2, unique=True),
+        "tags": st.lists(st.sampled_from(TAGS), max_size=2, unique=True),
+        "languages": st.lists(st.sampled_from(["en", "de"]), min_size=1, max_size=2, unique=True),
+        "level": st.sampled_from(["any", "beginner", "experienced"]),
+        "price": st.tuples(st.sampled_from(["usd", "eur"]), st.sampled_from([0, 500, 1500])),
+        "regional": st.booleans(),
+        "place": st.sampled_from([None, None, "berlin", "potsdam", "lisbon"]),
+        "published": st.sampled_from([True, True, True, False]),
+        "first_day": st.integers(1, 20),
+        "hour": st.integers(8, 20),
+        "count": st.integers(1, 4),
+        "capacity": st.integers(1, 3),
+        "full": st.lists(st.integers(0, 3), max_size=2),
+        "cancel": st.lists(st.integers(0, 3), max_size=1),
+    }
+)
 
 QUERY_VALUES = {
     "category": st.sampled_from(sorted(CATEGORIES)),
@@ -67,8 +72,6 @@ QUERY_VALUES = {
     "starts_before": st.integers(5, 40),
     "sort_price": st.sampled_from(["usd", "eur"]),
 }
-
-
 
 
 @st.composite
@@ -93,11 +96,18 @@ def _build(api, token_for, specs):
         currency, amount = spec["price"]
         other = "eur" if currency == "usd" else "usd"
         body = {
-            "title": " ".join(spec["title"]) + " session", "category": spec["category"], "tags": spec["tags"],
-            "game_system": system, "tool": "in_person" if spec["place"] else tool, "languages": spec["languages"],
-            "experience_level": spec["level"], "max_seats": 3, "price": {"amount": amount, "currency": currency},
+            "title": " ".join(spec["title"]) + " session",
+            "category": spec["category"],
+            "tags": spec["tags"],
+            "game_system": system,
+            "tool": "in_person" if spec["place"] else tool,
+            "languages": spec["languages"],
+            "experience_level": spec["level"],
+            "max_seats": 3,
+            "price": {"amount": amount, "currency": currency},
             "regional_prices": [{"amount": amount + 100, "currency": other}] if spec["regional"] else [],
-            "timezone": "Europe/Berlin", "duration_minutes": 60,
+            "timezone": "Europe/Berlin",
+            "duration_minutes": 60,
         }
         if spec["place"]:
             lat, lon = PLACES[spec["place"]]
@@ -106,9 +116,15 @@ def _build(api, token_for, specs):
         if spec["published"]:
             api.post(f"/v1/listings/{listing['id']}/publish", token=token)
         start = (NOW + timedelta(days=spec["first_day"])).replace(hour=spec["hour"], minute=0)
-        created = api.post(f"/v1/listings/{listing['id']}/sessions", token=token, json_body={
-            "start": start.strftime("%Y-%m-%dT%H:%M:%S"), "capacity": spec["capacity"],
-            "recurrence": {"frequency": "weekly", "count": spec["count"]}})
+        created = api.post(
+            f"/v1/listings/{listing['id']}/sessions",
+            token=token,
+            json_body={
+                "start": start.strftime("%Y-%m-%dT%H:%M:%S"),
+                "capacity": spec["capacity"],
+                "recurrence": {"frequency": "weekly", "count": spec["count"]},
+            },
+        )
         if created.status == 409:  # overlaps another listing of the same host: no sessions for this one
             created_items = []
         else:
@@ -143,8 +159,17 @@ def _price(listing, currency):
 def _wire(query, hosts):
     """The query as GET parameters, and the same as plain values for the brute force."""
     params, want = {}, dict(query)
-    for key in ("category", "tags", "tool", "game_system", "language", "experience_level", "has_free_seats",
-                "mode", "q"):
+    for key in (
+        "category",
+        "tags",
+        "tool",
+        "game_system",
+        "language",
+        "experience_level",
+        "has_free_seats",
+        "mode",
+        "q",
+    ):
         if key in query:
             params[key] = query[key]
     if "price" in query:
@@ -182,7 +207,10 @@ def _brute(sessions, want, after, before):
         lst = s["listing"]
         start = datetime.fromisoformat(s["starts_at"].replace("Z", "+00:00"))
         checks = [
-            lst["published"], s["state"] == "scheduled", start >= after, before is None or start < before,
+            lst["published"],
+            s["state"] == "scheduled",
+            start >= after,
+            before is None or start < before,
             want.get("category", lst["category"]) == lst["category"],
             set(want.get("tags", "").split(",") if "tags" in want else []) <= set(lst["tags"]),
             want.get("tool", lst["tool"]) == lst["tool"],
@@ -225,8 +253,13 @@ def _pages(api, path, params, limit):
 
 # No shrinking: each example builds a catalog on moto, and ids are random ULIDs, so a shrink would be
 # slow and flaky; a failure is reported with the example that found it.
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-          phases=[Phase.explicit, Phase.generate])
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+)
 @given(data=st.data())
 def test_paged_search_equals_a_brute_force_filter(api, token_for, data):
     from chalicelib.core import clock
@@ -248,8 +281,13 @@ def test_paged_search_equals_a_brute_force_filter(api, token_for, data):
         if "sort_price" not in want:
             expected_listings = list(firsts)
         else:
-            expected_listings = sorted(firsts, key=lambda lid: (_price(
-                next(s["listing"] for s in expected if s["listing"]["id"] == lid), want["sort_price"]), lid))
+            expected_listings = sorted(
+                firsts,
+                key=lambda lid: (
+                    _price(next(s["listing"] for s in expected if s["listing"]["id"] == lid), want["sort_price"]),
+                    lid,
+                ),
+            )
         got_listings = _pages(api, "/v1/listings", params, limit)
         assert [r["listing"]["id"] for r in got_listings] == expected_listings, params
         assert [r["next_session"]["id"] for r in got_listings] == [firsts[lid] for lid in expected_listings]

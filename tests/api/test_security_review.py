@@ -71,8 +71,11 @@ def test_no_secret_token_card_or_email_reaches_the_logs(
     assert api.post("/v1/webhooks/stripe", body="{}", headers={"Stripe-Signature": "t=1,v1=forged"}).status == 400
     conversation = api.post("/v1/conversations", token=token, json_body={"type": "direct", "user_id": setup.host_id})
     assert conversation.status in (200, 201), conversation.body
-    sent = api.post(f"/v1/conversations/{conversation.json['id']}/messages", token=token,
-                    json_body={"client_msg_id": "c-1", "body": "see you at the table"})
+    sent = api.post(
+        f"/v1/conversations/{conversation.json['id']}/messages",
+        token=token,
+        json_body={"client_msg_id": "c-1", "body": "see you at the table"},
+    )
     assert sent.status == 201, sent.body
     # failures log more: a forged token, a server error
     forged = Issuer(issuer=TEST_ISSUER.issuer, audience=TEST_ISSUER.audience).mint("usr_x", now=clock.now())
@@ -162,17 +165,21 @@ def test_every_response_carries_the_security_headers_errors_too(api: Any, token_
     token = token_for()
     responses = {
         "200": api.get("/v1/me", token=token),
-        "204 preflight": api.request("OPTIONS", "/v1/me", headers={"Origin": "https://app.sesh.test",
-                                                                  "Access-Control-Request-Method": "GET"}),
-        "400 malformed json": api.request("PATCH", "/v1/me", token=token, body="{",
-                                          headers={"Content-Type": "application/json"}),
+        "204 preflight": api.request(
+            "OPTIONS", "/v1/me", headers={"Origin": "https://app.sesh.test", "Access-Control-Request-Method": "GET"}
+        ),
+        "400 malformed json": api.request(
+            "PATCH", "/v1/me", token=token, body="{", headers={"Content-Type": "application/json"}
+        ),
         "401": api.get("/v1/me"),
         "404 unknown id": api.get("/v1/users/usr_01ARZ3NDEKTSV4RRFFQ69G5FAV", token=token),
         "405": api.delete("/v1/users/usr_01ARZ3NDEKTSV4RRFFQ69G5FAV", token=token),
-        "413": api.request("PATCH", "/v1/me", token=token, body="x" * (1024 * 1024 + 1),
-                           headers={"Content-Type": "application/json"}),
-        "415": api.request("PATCH", "/v1/me", token=token, body="a=b",
-                           headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        "413": api.request(
+            "PATCH", "/v1/me", token=token, body="x" * (1024 * 1024 + 1), headers={"Content-Type": "application/json"}
+        ),
+        "415": api.request(
+            "PATCH", "/v1/me", token=token, body="a=b", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        ),
         "422": api.patch("/v1/me", token=token, json_body={"display_name": 7}),
     }
     for what, response in responses.items():

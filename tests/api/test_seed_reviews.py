@@ -19,8 +19,10 @@ def test_seed_makes_reviews_and_a_month_of_history_once(api: Any) -> None:
     ctx = seed.SeedContext(TEST_ISSUER)
     for step in (seed._users, seed._host_profiles):
         step(ctx)
-    people = [ctx.principals[seed.PLAYER.key], accounts.principal_for(Claims(
-        TEST_ISSUER.issuer, "wren", "wren@sesh.example", "Wren", frozenset({"player"})))]
+    people = [
+        ctx.principals[seed.PLAYER.key],
+        accounts.principal_for(Claims(TEST_ISSUER.issuer, "wren", "wren@sesh.example", "Wren", frozenset({"player"}))),
+    ]
     mira_p, studio = ctx.principals[seed.GAME_MASTER.key], ctx.principals[seed.STUDIO.key]
     # A day of history rather than thirty: moto copies the table for each transaction.
     seed_reviews_and_history(mira_p, studio, people, history_days=1)

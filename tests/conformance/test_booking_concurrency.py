@@ -26,21 +26,51 @@ def make_session(capacity: int, *, price: int = 0, max_seats: int = 5) -> str:
     clock.freeze(NOW)
     listing_id, session_id, host_id = ids.new_id("lst"), ids.new_id("ses"), ids.new_id("usr")
     ListingItem(
-        listing_pk(listing_id), LISTING_SK, listing_id=listing_id, host_id=host_id, status="published", title="T",
-        category="one_shot", experience_level="any", age_rating="all_ages", format="group",
-        location={"mode": "online"}, min_players=1, max_seats=max_seats, price_amount=price, price_currency="usd",
-        cancellation_policy={"preset": "flexible"}, booking_mode="instant", timezone="UTC", duration_minutes=180,
+        listing_pk(listing_id),
+        LISTING_SK,
+        listing_id=listing_id,
+        host_id=host_id,
+        status="published",
+        title="T",
+        category="one_shot",
+        experience_level="any",
+        age_rating="all_ages",
+        format="group",
+        location={"mode": "online"},
+        min_players=1,
+        max_seats=max_seats,
+        price_amount=price,
+        price_currency="usd",
+        cancellation_policy={"preset": "flexible"},
+        booking_mode="instant",
+        timezone="UTC",
+        duration_minutes=180,
     ).save()
     if price:  # paid bookings are taken for hosts whose payouts are enabled
         from chalicelib.payments.models import PAYOUT_ACCOUNT_SK, PayoutAccountItem, customer_pk
 
-        PayoutAccountItem(customer_pk(host_id), PAYOUT_ACCOUNT_SK, account_id=f"acct_{host_id}", details_submitted=True,
-                          payouts_enabled=True, charges_enabled=True).save()
+        PayoutAccountItem(
+            customer_pk(host_id),
+            PAYOUT_ACCOUNT_SK,
+            account_id=f"acct_{host_id}",
+            details_submitted=True,
+            payouts_enabled=True,
+            charges_enabled=True,
+        ).save()
     start = NOW + timedelta(days=10)
     SessionItem(
-        session_pk(session_id), SESSION_SK, session_id=session_id, listing_id=listing_id, host_id=host_id,
-        state="scheduled", starts_at=start, ends_at=start + timedelta(hours=3), timezone="UTC", capacity=capacity,
-        seats_booked=0, seats_held=0,
+        session_pk(session_id),
+        SESSION_SK,
+        session_id=session_id,
+        listing_id=listing_id,
+        host_id=host_id,
+        state="scheduled",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        timezone="UTC",
+        capacity=capacity,
+        seats_booked=0,
+        seats_held=0,
     ).save()
     return session_id
 
@@ -146,8 +176,9 @@ def test_cancellations_racing_waitlist_claims_keep_the_invariant() -> None:
 
     def claim_any(w: Principal) -> str:
         for _ in range(200):
-            entries = [e for e in WaitlistEntryItem.gsi1.query(f"PLAYERWL#{w.user_id}")
-                       if isinstance(e, WaitlistEntryItem)]
+            entries = [
+                e for e in WaitlistEntryItem.gsi1.query(f"PLAYERWL#{w.user_id}") if isinstance(e, WaitlistEntryItem)
+            ]
             if entries and entries[0].state == "offered":
                 try:
                     waitlist.claim(w, entries[0].entry_id)
@@ -194,7 +225,9 @@ def test_the_same_idempotency_key_twice_makes_one_booking_and_one_payment_intent
         barrier.wait()
         try:
             return idempotency.run_once(
-                scope=f"{me.user_id}:create_booking:{session_id}", key="same-key", payload=body.model_dump(),
+                scope=f"{me.user_id}:create_booking:{session_id}",
+                key="same-key",
+                payload=body.model_dump(),
                 action=lambda: {"status": 201, "body": create.book(me, session_id, body).model_dump(mode="json")},
             )
         except Conflict as exc:
@@ -204,13 +237,20 @@ def test_the_same_idempotency_key_twice_makes_one_booking_and_one_payment_intent
         outcomes = list(pool.map(attempt, range(8)))
     replays = [o for o in outcomes if isinstance(o, dict)]
     assert replays and all(o == "request_in_progress" for o in outcomes if not isinstance(o, dict))
-    again = idempotency.run_once(scope=f"{me.user_id}:create_booking:{session_id}", key="same-key",
-                                 payload=body.model_dump(), action=lambda: {"status": 500, "body": {}})
+    again = idempotency.run_once(
+        scope=f"{me.user_id}:create_booking:{session_id}",
+        key="same-key",
+        payload=body.model_dump(),
+        action=lambda: {"status": 500, "body": {}},
+    )
     assert all(r == again for r in replays)
     bookings = [b for b in BookingItem.gsi2.query(f"SESBKG#{session_id}") if isinstance(b, BookingItem)]
     assert len(bookings) == 1
     client = stripe.StripeClient(stripe_support.SECRET_KEY, base_addresses={"api": stripe_support.configure_base()})
-    intents = [i for i in client.v1.payment_intents.list({"limit": 100}).data
-               if i.to_dict()["metadata"].get("session_id") == session_id]
+    intents = [
+        i
+        for i in client.v1.payment_intents.list({"limit": 100}).data
+        if i.to_dict()["metadata"].get("session_id") == session_id
+    ]
     assert len(intents) == 1 and intents[0].id == again["body"]["payment"]["payment_intent_id"]
     assert check_invariant(session_id) == (10, 0, 1, 1)

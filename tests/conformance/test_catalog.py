@@ -41,9 +41,16 @@ def _host(name: str):
 def _listing(principal, **changes):
     from chalicelib.catalog import schemas, service
 
-    body = {"title": "Night at the manor", "category": "one_shot", "tags": ["horror"], "max_seats": 4,
-            "price": {"amount": 1000, "currency": "usd"}, "timezone": "Europe/Berlin", "duration_minutes": 120,
-            **changes}
+    body = {
+        "title": "Night at the manor",
+        "category": "one_shot",
+        "tags": ["horror"],
+        "max_seats": 4,
+        "price": {"amount": 1000, "currency": "usd"},
+        "timezone": "Europe/Berlin",
+        "duration_minutes": 120,
+        **changes,
+    }
     listing = service.create_listing(principal, schemas.ListingIn.model_validate(body))
     service.change_status(principal, listing.id, "publish", None)
     return listing

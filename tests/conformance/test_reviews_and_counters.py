@@ -58,8 +58,10 @@ def test_counters_count_a_repeated_event_once_and_racing_events_all() -> None:
     assert counted.count(True) == 1
     assert analytics.host_totals("usr_h1") == {"bookings": 1, "seats_sold": 2, "new_players": 1}
 
-    racing = [domain.Happening(f"obx_{i}", "booking.confirmed", "usr_h2", at, player_id=f"usr_p{i % 3}", seats=1)
-              for i in range(24)]
+    racing = [
+        domain.Happening(f"obx_{i}", "booking.confirmed", "usr_h2", at, player_id=f"usr_p{i % 3}", seats=1)
+        for i in range(24)
+    ]
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert all(pool.map(lambda h: analytics.record(h, "UTC"), racing))
     totals = analytics.host_totals("usr_h2")

@@ -42,18 +42,26 @@ def _fuzz(operation: Any, base_url: str, token: str) -> list[str]:
     failures: list[str] = []
 
     @hypothesis.settings(
-        max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-        phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
     )
-    @hypothesis.given(case=operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
-                      | operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE))
+    @hypothesis.given(
+        case=operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
+        | operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE)
+    )
     def run(case: Any) -> None:
         response = case.call(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         try:
             case.validate_response(response, checks=CHECKS)
         except Exception as failure:  # collect, so one run reports every operation that fails
-            failures.append(f"{operation.method.upper()} {operation.path} -> {response.status_code}: "
-                            f"{str(failure)[:300]} | {case.as_curl_command()[:300]}")
+            failures.append(
+                f"{operation.method.upper()} {operation.path} -> {response.status_code}: "
+                f"{str(failure)[:300]} | {case.as_curl_command()[:300]}"
+            )
 
     run()
     return failures

@@ -15,9 +15,26 @@ from tests.e2e.stack import ROOT, Stack
 
 def test_ten_users_for_twenty_seconds_get_no_5xx_and_keep_seats_and_ledger_right(stack: Stack, tmp_path: Path) -> None:
     out = tmp_path / "load.json"
-    command = [sys.executable, str(ROOT / "bench" / "load.py"), "--url", stack.url, "--users", "10",
-               "--spawn-rate", "5", "--duration", "20", "--hosts", "2", "--sessions", "2", "--capacity", "3",
-               "--json", str(out)]
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "load.py"),
+        "--url",
+        stack.url,
+        "--users",
+        "10",
+        "--spawn-rate",
+        "5",
+        "--duration",
+        "20",
+        "--hosts",
+        "2",
+        "--sessions",
+        "2",
+        "--capacity",
+        "3",
+        "--json",
+        str(out),
+    ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert out.exists(), finished.stdout[-3000:] + finished.stderr[-3000:]
     figures = json.loads(out.read_text())

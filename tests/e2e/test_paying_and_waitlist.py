@@ -17,9 +17,14 @@ from tests.e2e.stack import Person, Stack, wait_for
 
 SECRET_KEY = "sk_test_sesh_local"
 LISTING = {
-    "title": "Blades in the Dark: a heist one-shot", "category": "one_shot", "max_seats": 4, "min_players": 1,
-    "price": {"amount": 2000, "currency": "usd"}, "cancellation_policy": {"preset": "flexible"},
-    "timezone": "Europe/Berlin", "duration_minutes": 180,
+    "title": "Blades in the Dark: a heist one-shot",
+    "category": "one_shot",
+    "max_seats": 4,
+    "min_players": 1,
+    "price": {"amount": 2000, "currency": "usd"},
+    "cancellation_policy": {"preset": "flexible"},
+    "timezone": "Europe/Berlin",
+    "duration_minutes": 180,
 }
 
 
@@ -60,8 +65,9 @@ def _state(person: Person, booking_id: str) -> str:
 def test_book_pay_on_the_emulator_and_the_webhook_confirms(stack: Stack, stripe_client: stripe.StripeClient) -> None:
     _, session_id = _session(stack, 4)
     player = Person(stack)
-    created = player.call("POST", f"/v1/sessions/{session_id}/bookings", json={"seats": 2},
-                          headers={"Idempotency-Key": "e2e-book-1"})
+    created = player.call(
+        "POST", f"/v1/sessions/{session_id}/bookings", json={"seats": 2}, headers={"Idempotency-Key": "e2e-book-1"}
+    )
     assert created.status_code == 201, created.text
     booking = created.json()
     assert booking["state"] == "pending_payment" and booking["payment"]["amount"]["amount"] == 4000

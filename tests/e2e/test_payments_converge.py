@@ -16,9 +16,14 @@ from tests.e2e.stack import Person, Stack, wait_for
 
 SECRET_KEY = "sk_test_sesh_local"
 LISTING = {
-    "title": "Mothership: a requested one-shot", "category": "one_shot", "max_seats": 4, "min_players": 1,
-    "price": {"amount": 2000, "currency": "usd"}, "cancellation_policy": {"preset": "flexible"},
-    "timezone": "UTC", "duration_minutes": 120,
+    "title": "Mothership: a requested one-shot",
+    "category": "one_shot",
+    "max_seats": 4,
+    "min_players": 1,
+    "price": {"amount": 2000, "currency": "usd"},
+    "cancellation_policy": {"preset": "flexible"},
+    "timezone": "UTC",
+    "duration_minutes": 120,
 }
 
 
@@ -52,7 +57,8 @@ def _host_with_session(stack: Stack, **listing: Any) -> tuple[Person, str]:
 
 def _pay(sdk: stripe.StripeClient, intent_id: str) -> Any:
     method = sdk.v1.payment_methods.create(
-        {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+        {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
+    )
     return sdk.v1.payment_intents.confirm(intent_id, {"payment_method": method.id})
 
 
@@ -70,8 +76,11 @@ def test_paid_requests_authorize_then_accept_captures_and_decline_or_expiry_rele
         bookings.append(made.json())
     # The emulator's payment_intent.amount_capturable_updated reaches the app: the card is held.
     for player, booking in zip(players, bookings, strict=True):
-        wait_for(lambda p=player, b=booking: p.booking(b["id"])["payment_status"] == "authorized", 15,
-                 "payment_intent.amount_capturable_updated")
+        wait_for(
+            lambda p=player, b=booking: p.booking(b["id"])["payment_status"] == "authorized",
+            15,
+            "payment_intent.amount_capturable_updated",
+        )
     accepted, declined, expiring = bookings
 
     answer = host.call("POST", f"/v1/bookings/{accepted['id']}/accept")
@@ -84,14 +93,16 @@ def test_paid_requests_authorize_then_accept_captures_and_decline_or_expiry_rele
     answer = host.call("POST", f"/v1/bookings/{declined['id']}/decline")
     assert answer.status_code == 200 and answer.json()["state"] == "declined"
     assert sdk.v1.payment_intents.retrieve(declined["payment"]["payment_intent_id"]).status == "canceled"
-    wait_for(lambda: players[1].booking(declined["id"])["payment_status"] == "released", 15,
-             "payment_intent.canceled")
+    wait_for(lambda: players[1].booking(declined["id"])["payment_status"] == "released", 15, "payment_intent.canceled")
 
     # Nobody answers the third request in 48 hours: it expires and the card is released.
     assert stack.post("/dev/clock", json={"advance_seconds": 48 * 3600 + 120}).status_code == 200
     wait_for(lambda: players[2].booking(expiring["id"])["state"] == "expired", 30, "the request's expiry")
-    wait_for(lambda: sdk.v1.payment_intents.retrieve(expiring["payment"]["payment_intent_id"]).status
-             == "canceled", 15, "the authorization released")
+    wait_for(
+        lambda: sdk.v1.payment_intents.retrieve(expiring["payment"]["payment_intent_id"]).status == "canceled",
+        15,
+        "the authorization released",
+    )
     wait_for(lambda: players[2].booking(expiring["id"])["payment_status"] == "released", 15, "released")
     assert players[2].call("GET", f"/v1/bookings/{expiring['id']}/receipt").json()["charged"]["amount"] == 0
 
@@ -111,15 +122,24 @@ def test_a_payments_events_delivered_reversed_and_twice_end_in_the_books_of_the_
         sdk.v1.refunds.create({"payment_intent": intent_id, "amount": 3000})  # the rest
         queued = requests.get(f"{emulator}/_config/webhooks/queue", timeout=10).json()
         assert [e["type"] for e in queued if e["type"].startswith(("payment_intent.", "charge."))] == [
-            "payment_intent.succeeded", "charge.refunded", "charge.refunded"]
+            "payment_intent.succeeded",
+            "charge.refunded",
+            "charge.refunded",
+        ]
     finally:
-        released = requests.post(f"{emulator}/_config/webhooks/release",
-                                 json={"order": "reversed", "twice": True}, timeout=60)
+        released = requests.post(
+            f"{emulator}/_config/webhooks/release", json={"order": "reversed", "twice": True}, timeout=60
+        )
     assert released.ok, released.text
     wait_for(lambda: player.booking(booking_id)["payment_status"] == "refunded", 30, "the reordered events")
     b = player.booking(booking_id)
     assert (b["state"], b["amount_refunded"], b["disputed"]) == ("confirmed", 4000, False)
     receipt = player.call("GET", f"/v1/bookings/{booking_id}/receipt").json()
     assert sorted((line["type"], line["amount"]["amount"]) for line in receipt["lines"]) == [
-        ("charge", 4000), ("platform_fee", 430), ("platform_fee_refund", 430), ("refund", 1000), ("refund", 3000)]
+        ("charge", 4000),
+        ("platform_fee", 430),
+        ("platform_fee_refund", 430),
+        ("refund", 1000),
+        ("refund", 3000),
+    ]
     assert (receipt["paid"]["amount"], receipt["host_share"]["amount"]) == (0, 0)

@@ -15,9 +15,15 @@ from tests.e2e.stack import Person, Stack, wait_for
 
 SECRET_KEY = "sk_test_sesh_local"
 LISTING = {
-    "title": "Paranoia: a payday one-shot", "category": "one_shot", "max_seats": 4, "min_players": 1,
-    "price": {"amount": 2500, "currency": "usd"}, "regional_prices": [{"amount": 2300, "currency": "eur"}],
-    "cancellation_policy": {"preset": "flexible"}, "timezone": "UTC", "duration_minutes": 120,
+    "title": "Paranoia: a payday one-shot",
+    "category": "one_shot",
+    "max_seats": 4,
+    "min_players": 1,
+    "price": {"amount": 2500, "currency": "usd"},
+    "regional_prices": [{"amount": 2300, "currency": "eur"}],
+    "cancellation_policy": {"preset": "flexible"},
+    "timezone": "UTC",
+    "duration_minutes": 120,
 }
 
 
@@ -49,8 +55,9 @@ def test_onboard_publish_pay_complete_payout_refund_and_the_books_agree(stack: S
     assert host.call("POST", f"/v1/listings/{listing['id']}/publish").status_code == 200
 
     start = (_now(stack) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-    created = host.call("POST", f"/v1/listings/{listing['id']}/sessions",
-                        json={"start": start.replace(tzinfo=None).isoformat()})
+    created = host.call(
+        "POST", f"/v1/listings/{listing['id']}/sessions", json={"start": start.replace(tzinfo=None).isoformat()}
+    )
     assert created.status_code == 201, created.text
     session = created.json()["items"][0]
     ends = datetime.fromisoformat(session["ends_at"].replace("Z", "+00:00"))
@@ -62,41 +69,54 @@ def test_onboard_publish_pay_complete_payout_refund_and_the_books_agree(stack: S
     booking_id, intent_id = booking.json()["id"], booking.json()["payment"]["payment_intent_id"]
     assert booking.json()["payment"]["amount"] == {"amount": 4600, "currency": "eur"}
     method = sdk.v1.payment_methods.create(
-        {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+        {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
+    )
     assert sdk.v1.payment_intents.confirm(intent_id, {"payment_method": method.id}).status == "succeeded"
-    wait_for(lambda: player.call("GET", f"/v1/bookings/{booking_id}").json()["state"] == "confirmed", 15,
-             "payment_intent.succeeded")
+    wait_for(
+        lambda: player.call("GET", f"/v1/bookings/{booking_id}").json()["state"] == "confirmed",
+        15,
+        "payment_intent.succeeded",
+    )
     receipt = player.call("GET", f"/v1/bookings/{booking_id}/receipt").json()
     fee = 485  # eur by default: 10 % + 25 cents
     assert receipt["charged"] == {"amount": 4600, "currency": "eur"} and receipt["platform_fee"]["amount"] == fee
     share = 4600 - fee
     assert host.call("GET", "/v1/me/earnings").json()["items"] == [
-        {"currency": "eur", "pending": share, "available": 0, "paid_out": 0}]
+        {"currency": "eur", "pending": share, "available": 0, "paid_out": 0}
+    ]
 
     # The session ends; the payout waits for the hold (2 days), then a transfer appears.
     _set_clock(stack, ends + timedelta(minutes=1))
-    wait_for(lambda: player.call("GET", f"/v1/bookings/{booking_id}").json()["state"] == "completed", 30,
-             "the session's completion")
+    wait_for(
+        lambda: player.call("GET", f"/v1/bookings/{booking_id}").json()["state"] == "completed",
+        30,
+        "the session's completion",
+    )
     timer = stack.get(f"/dev/timers/payout%23{booking_id}").json()
     due = datetime.fromisoformat(timer["due_at"].replace("Z", "+00:00"))
     assert timer["status"] == "pending" and timedelta(days=2) <= due - ends < timedelta(days=2, minutes=5)
     _set_clock(stack, due - timedelta(minutes=30))
     assert sdk.v1.transfers.list({"transfer_group": booking_id}).data == []
     _set_clock(stack, due + timedelta(seconds=20))
-    transfers = wait_for(lambda: sdk.v1.transfers.list({"transfer_group": booking_id}).data or None, 30,
-                         "the payout transfer")
+    transfers = wait_for(
+        lambda: sdk.v1.transfers.list({"transfer_group": booking_id}).data or None, 30, "the payout transfer"
+    )
     assert [t.amount for t in transfers] == [share] and transfers[0].currency == "eur"
     wait_for(lambda: host.call("GET", "/v1/me/earnings").json()["items"][0]["paid_out"] == share, 15, "earnings")
 
     # A late partial refund (an admin's) reverses that part of the payout.
     admin = Person(stack, ("player", "admin"))
-    refunded = admin.call("POST", f"/v1/admin/bookings/{booking_id}/refund",
-                          json={"amount": 1000, "reason": "one player could not join"})
+    refunded = admin.call(
+        "POST", f"/v1/admin/bookings/{booking_id}/refund", json={"amount": 1000, "reason": "one player could not join"}
+    )
     assert refunded.status_code == 200, refunded.text
     assert sdk.v1.transfers.retrieve(transfers[0].id).amount_reversed == 1000
     charge_id = sdk.v1.payment_intents.retrieve(intent_id).latest_charge
-    wait_for(lambda: player.call("GET", f"/v1/bookings/{booking_id}").json()["amount_refunded"] == 1000, 15,
-             "charge.refunded")
+    wait_for(
+        lambda: player.call("GET", f"/v1/bookings/{booking_id}").json()["amount_refunded"] == 1000,
+        15,
+        "charge.refunded",
+    )
 
     # The ledger, the earnings and the receipt agree, for the host and the player.
     receipt = host.call("GET", f"/v1/bookings/{booking_id}/receipt").json()
@@ -106,15 +126,15 @@ def test_onboard_publish_pay_complete_payout_refund_and_the_books_agree(stack: S
     lines: dict[str, int] = {}
     for line in receipt["lines"]:
         lines[line["type"]] = lines.get(line["type"], 0) + line["amount"]["amount"]
-    assert lines == {"charge": 4600, "platform_fee": fee, "transfer": share, "refund": 1000,
-                     "transfer_reversal": 1000}
+    assert lines == {"charge": 4600, "platform_fee": fee, "transfer": share, "refund": 1000, "transfer_reversal": 1000}
     hosts = host.call("GET", "/v1/me/transactions", params={"role": "host"}).json()["items"]
     assert sum(t["effect"] for t in hosts) == share - 1000
     assert {t["reference"] for t in hosts} >= {intent_id, transfers[0].id}
     mine = player.call("GET", "/v1/me/transactions").json()["items"]
     assert sorted((t["type"], t["effect"]) for t in mine) == [("charge", -4600), ("refund", 1000)]
     assert host.call("GET", "/v1/me/earnings").json()["items"] == [
-        {"currency": "eur", "pending": 0, "available": 0, "paid_out": share - 1000}]
+        {"currency": "eur", "pending": 0, "available": 0, "paid_out": share - 1000}
+    ]
     # Stripe agrees: the charge, the refund, the transfer net of its reversal.
     charge = sdk.v1.charges.retrieve(charge_id)
     assert (charge.amount, charge.amount_refunded) == (4600, 1000)

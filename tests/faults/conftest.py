@@ -79,14 +79,16 @@ PROXIES = {
     "gateway": FaultProxy("127.0.0.1", GATEWAY.port).start(),
 }
 stripe_support.configure(STRIPE_PORT)
-os.environ.update({
-    "DYNAMODB_ENDPOINT_URL": PROXIES["dynamodb"].url,
-    "S3_ENDPOINT_URL": PROXIES["s3"].url,
-    "SES_ENDPOINT_URL": PROXIES["ses"].url,
-    "STRIPE_API_BASE": PROXIES["stripe"].url,
-    "STRIPE_TIMEOUT_SECONDS": "1",
-    "WEBSOCKET_MANAGEMENT_URL": PROXIES["gateway"].url + "/test",
-})
+os.environ.update(
+    {
+        "DYNAMODB_ENDPOINT_URL": PROXIES["dynamodb"].url,
+        "S3_ENDPOINT_URL": PROXIES["s3"].url,
+        "SES_ENDPOINT_URL": PROXIES["ses"].url,
+        "STRIPE_API_BASE": PROXIES["stripe"].url,
+        "STRIPE_TIMEOUT_SECONDS": "1",
+        "WEBSOCKET_MANAGEMENT_URL": PROXIES["gateway"].url + "/test",
+    }
+)
 
 
 @pytest.fixture(scope="session")

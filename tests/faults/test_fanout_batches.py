@@ -30,8 +30,15 @@ def _connect_quickly(users: list[str]) -> None:
     expires = clock.now() + timedelta(hours=1)
     with cls.batch_write() as batch:
         for user in users:
-            batch.save(cls(connections.user_set_pk(user), connections.USER_SK, user_id=user,
-                           connection_ids={f"{user}-phone"}, expires_at=expires))
+            batch.save(
+                cls(
+                    connections.user_set_pk(user),
+                    connections.USER_SK,
+                    user_id=user,
+                    connection_ids={f"{user}-phone"},
+                    expires_at=expires,
+                )
+            )
 
 
 def test_every_open_connection_of_several_batches_gets_the_frame_once(

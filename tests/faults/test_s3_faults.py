@@ -27,12 +27,12 @@ def test_a_message_with_an_attachment_answers_503_while_s3_fails_and_stores_noth
     (alice, _), (_, bob_id) = _user(api, token_for), _user(api, token_for)
     conversation = api.post("/v1/conversations", token=alice, json_body={"type": "direct", "user_id": bob_id}).json
     path = f"/v1/conversations/{conversation['id']}"
-    upload = api.post(path + "/attachments", token=alice,
-                      json_body={"content_type": "image/png", "size_bytes": 4})
+    upload = api.post(path + "/attachments", token=alice, json_body={"content_type": "image/png", "size_bytes": 4})
     assert upload.status in (200, 201), upload.body
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server)  # the upload itself, past the proxy
-    s3.put_object(Bucket=get_settings().uploads_bucket, Key=upload.json["key"], Body=b"\x89PNG",
-                  ContentType="image/png")
+    s3.put_object(
+        Bucket=get_settings().uploads_bucket, Key=upload.json["key"], Body=b"\x89PNG", ContentType="image/png"
+    )
     message = {"client_msg_id": "c-1", "body": "the map", "attachments": [{"key": upload.json["key"]}]}
 
     with proxies["s3"].failing(fault):

@@ -18,8 +18,13 @@ SEND_EMAIL = path_contains("/v2/email/outbound-emails")
 
 
 def _send(message: outbox.Message) -> None:
-    email.send(email.Email(to=(str(message.payload["to"]),), subject=str(message.payload["subject"]),
-                           text="Your session starts in one hour."))
+    email.send(
+        email.Email(
+            to=(str(message.payload["to"]),),
+            subject=str(message.payload["subject"]),
+            text="Your session starts in one hour.",
+        )
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +36,13 @@ def _sender() -> Iterator[None]:
 
 def _emit(subject: str) -> str:
     with outbox.transaction() as tx:  # sent right after the commit: the first attempt
-        return outbox.emit(tx, kind=KIND, subject="bkg_faults", dedupe_key="reminder#bkg_faults",
-                           payload={"to": "robin@example.test", "subject": subject})
+        return outbox.emit(
+            tx,
+            kind=KIND,
+            subject="bkg_faults",
+            dedupe_key="reminder#bkg_faults",
+            payload={"to": "robin@example.test", "subject": subject},
+        )
 
 
 def _sweep_later() -> sweep.SweepReport:
@@ -70,7 +80,7 @@ def test_a_short_ses_hiccup_is_absorbed_by_the_sdk_retries(proxies: dict[str, Fa
 
 
 def test_a_rejection_naming_the_recipient_is_retried_without_logging_the_address(
-    proxies: dict[str, FaultProxy]
+    proxies: dict[str, FaultProxy],
 ) -> None:
     from chalicelib.core.observability import logger
 
@@ -80,9 +90,12 @@ def test_a_rejection_naming_the_recipient_is_retried_without_logging_the_address
     capture.emit = lambda record: lines.append(capture.format(record))  # type: ignore[method-assign]
     logging.getLogger(logger.name).addHandler(capture)
     # SES in its sandbox refuses unverified recipients and names them in the error message
-    rejected = Reply(400, b'{"message":"Email address is not verified. The following identities failed the check '
-                          b'in region US-EAST-1: robin@example.test"}',
-                     {"Content-Type": "application/json", "x-amzn-ErrorType": "MessageRejected"})
+    rejected = Reply(
+        400,
+        b'{"message":"Email address is not verified. The following identities failed the check '
+        b'in region US-EAST-1: robin@example.test"}',
+        {"Content-Type": "application/json", "x-amzn-ErrorType": "MessageRejected"},
+    )
     with proxies["ses"].failing(Fault.answer(rejected)):
         message_id = _emit("Starts in one hour")
         assert _sweep_later().counts.get("OutboxRetried") == 1

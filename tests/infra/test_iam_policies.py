@@ -143,22 +143,44 @@ def test_stages_have_the_same_policy_up_to_their_names() -> None:
 
 # The reviewed grant: every action the functions may take. A new one is a deliberate change here.
 REVIEWED_ACTIONS = DYNAMODB_ACTIONS | {
-    "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-    "s3:GetObject", "s3:PutObject",  # presigned POST uploads and GET downloads; HeadObject needs GetObject
-    "ses:SendEmail", "ses:SendRawEmail",
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "s3:GetObject",
+    "s3:PutObject",  # presigned POST uploads and GET downloads; HeadObject needs GetObject
+    "ses:SendEmail",
+    "ses:SendRawEmail",
     # mobile push: endpoints of the stage's own platform applications (sesh-<stage>-ios/-android) only
-    "sns:CreatePlatformEndpoint", "sns:GetEndpointAttributes", "sns:SetEndpointAttributes", "sns:Publish",
+    "sns:CreatePlatformEndpoint",
+    "sns:GetEndpointAttributes",
+    "sns:SetEndpointAttributes",
+    "sns:Publish",
     "sns:DeleteEndpoint",
     "execute-api:ManageConnections",
-    "ssm:GetParameter", "ssm:GetParameters", "kms:Decrypt",
-    "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "kms:Decrypt",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
 }
 # Never granted to the functions: reading the whole table, changing the data stores' shape or access.
 NEVER = {
-    "dynamodb:Scan", "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
-    "dynamodb:PartiQLSelect", "dynamodb:ExportTableToPointInTime", "s3:DeleteBucket", "s3:PutBucketPolicy",
-    "s3:PutBucketAcl", "s3:PutObjectAcl", "s3:ListBucket", "ssm:PutParameter", "ssm:GetParametersByPath",
-    "kms:Encrypt", "iam:PassRole", "sts:AssumeRole",
+    "dynamodb:Scan",
+    "dynamodb:CreateTable",
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTable",
+    "dynamodb:PartiQLSelect",
+    "dynamodb:ExportTableToPointInTime",
+    "s3:DeleteBucket",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutObjectAcl",
+    "s3:ListBucket",
+    "ssm:PutParameter",
+    "ssm:GetParametersByPath",
+    "kms:Encrypt",
+    "iam:PassRole",
+    "sts:AssumeRole",
 }
 
 

@@ -23,12 +23,15 @@ def test_the_day_is_the_hosts_local_day_across_a_dst_change() -> None:
     assert domain.day_of(datetime(2026, 3, 29, 2, 0, tzinfo=UTC), "America/New_York") == date(2026, 3, 28)
 
 
-@pytest.mark.parametrize(("day", "granularity", "start"), [
-    (date(2026, 3, 29), "day", date(2026, 3, 29)),
-    (date(2026, 3, 29), "week", date(2026, 3, 23)),  # a Sunday belongs to the week of Monday 23rd
-    (date(2026, 3, 30), "week", date(2026, 3, 30)),
-    (date(2026, 3, 29), "month", date(2026, 3, 1)),
-])
+@pytest.mark.parametrize(
+    ("day", "granularity", "start"),
+    [
+        (date(2026, 3, 29), "day", date(2026, 3, 29)),
+        (date(2026, 3, 29), "week", date(2026, 3, 23)),  # a Sunday belongs to the week of Monday 23rd
+        (date(2026, 3, 30), "week", date(2026, 3, 30)),
+        (date(2026, 3, 29), "month", date(2026, 3, 1)),
+    ],
+)
 def test_periods_start_on_the_day_monday_or_the_first(day: date, granularity: str, start: date) -> None:
     assert domain.period_start(day, granularity) == start
 
@@ -36,9 +39,14 @@ def test_periods_start_on_the_day_monday_or_the_first(day: date, granularity: st
 def test_contributions_of_each_kind() -> None:
     at = datetime(2026, 3, 1, tzinfo=UTC)
     confirmed = _h("e1", "booking.confirmed", at, listing_id="lst_1", seats=2, response_seconds=600)
-    assert domain.contributions(confirmed) == {"bookings": 1, "seats_sold": 2, "new_players": 1,
-                                               "lst#lst_1": 2 * domain.SEAT + 1,
-                                               "requests_answered": 1, "response_seconds": 600}
+    assert domain.contributions(confirmed) == {
+        "bookings": 1,
+        "seats_sold": 2,
+        "new_players": 1,
+        "lst#lst_1": 2 * domain.SEAT + 1,
+        "requests_answered": 1,
+        "response_seconds": 600,
+    }
     assert domain.contributions(confirmed, repeat=True)["repeat_bookings"] == 1
     cancelled = _h("e2", "booking.cancelled", at, seats=1, reason="player_cancelled")
     assert domain.contributions(cancelled) == {"cancelled_by_player": 1, "seats_cancelled": 1}
@@ -46,9 +54,12 @@ def test_contributions_of_each_kind() -> None:
     assert "cancelled_by_host" in domain.contributions(_h("e4", "booking.cancelled", at, reason="session_cancelled"))
     completed = _h("e5", "booking.completed", at, seats=3, capacity=5)
     assert domain.contributions(completed, first_of_session=True) == {
-        "completed": 1, "seats_completed": 3, "sessions_run": 1, "capacity_run": 5}
-    assert domain.contributions(_h("e6", "payment.charged", at, amount=1500, currency="eur")) == {
-        "revenue#eur": 1500}
+        "completed": 1,
+        "seats_completed": 3,
+        "sessions_run": 1,
+        "capacity_run": 5,
+    }
+    assert domain.contributions(_h("e6", "payment.charged", at, amount=1500, currency="eur")) == {"revenue#eur": 1500}
     assert domain.contributions(_h("e7", "payment.refunded", at, amount=500, currency="eur")) == {"refunds#eur": 500}
     assert domain.contributions(_h("e8", "payout.sent", at, amount=5, currency="eur")) == {}
 
@@ -73,9 +84,11 @@ def test_fill_rate_top_listings_and_ranges() -> None:
 
 
 def test_every_period_of_the_range_is_on_the_axis() -> None:
-    assert domain.periods_between(date(2026, 3, 28), date(2026, 4, 2), "week") == [date(2026, 3, 23),
-                                                                                    date(2026, 3, 30)]
+    assert domain.periods_between(date(2026, 3, 28), date(2026, 4, 2), "week") == [date(2026, 3, 23), date(2026, 3, 30)]
     assert domain.periods_between(date(2026, 1, 31), date(2026, 3, 1), "month") == [
-        date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+    ]
     rolled = domain.roll_up({date(2026, 3, 2): {"bookings": 2}}, "day", date(2026, 3, 1), date(2026, 3, 3))
     assert rolled == {date(2026, 3, 1): {}, date(2026, 3, 2): {"bookings": 2}, date(2026, 3, 3): {}}

@@ -162,55 +162,92 @@ def test_presets_agree_with_the_catalogs() -> None:
 
 # How a booking follows its payment (domain.payment_step), every case the convergence can hand it.
 
-def _pay(status: str = "requires_payment_method", *, failed: bool = False, charged: int = 0,
-         money: str | None = None, refunded: int = 0, disputed: bool = False) -> d.Payment:
-    return d.Payment(intent_status=status, failed=failed, charged=charged, money_status=money, refunded=refunded,
-                     disputed=disputed)
+
+def _pay(
+    status: str = "requires_payment_method",
+    *,
+    failed: bool = False,
+    charged: int = 0,
+    money: str | None = None,
+    refunded: int = 0,
+    disputed: bool = False,
+) -> d.Payment:
+    return d.Payment(
+        intent_status=status, failed=failed, charged=charged, money_status=money, refunded=refunded, disputed=disputed
+    )
 
 
 PAID_3000 = _pay("succeeded", charged=3000, money="paid")
 
 
-@pytest.mark.parametrize(("state", "status", "pay", "expected"), [
-    # money received while the seat is held: confirmed (instant book, or a request the host accepted)
-    (d.PENDING_PAYMENT, "awaiting", PAID_3000, (d.PAYMENT_SUCCEEDED, "paid", 0, False, 0, False)),
-    (d.PENDING_PAYMENT, "failed", PAID_3000, (d.PAYMENT_SUCCEEDED, "paid", 0, False, 0, False)),
-    (d.REQUESTED, "authorized", PAID_3000, (d.PAYMENT_SUCCEEDED, "paid", 0, False, 0, False)),
-    # money for a booking that closed before it arrived: all of it goes back
-    (d.EXPIRED, "awaiting", PAID_3000, (None, "paid", 0, False, 3000, False)),
-    (d.CANCELLED, "released", PAID_3000, (None, "paid", 0, False, 3000, False)),
-    (d.DECLINED, "authorized", PAID_3000, (None, "paid", 0, False, 3000, False)),
-    # later money facts only update the fields
-    (d.CONFIRMED, "paid", _pay("succeeded", charged=3000, money="partially_refunded", refunded=500),
-     (None, "partially_refunded", 500, False, 0, False)),
-    (d.CANCELLED, "partially_refunded", _pay("succeeded", charged=3000, money="refunded", refunded=3000),
-     (None, "refunded", 3000, False, 0, False)),
-    (d.COMPLETED, "paid", _pay("succeeded", charged=3000, money="disputed", disputed=True),
-     (None, "disputed", 0, True, 0, False)),
-    (d.COMPLETED, "disputed", _pay("succeeded", charged=3000, money="dispute_won", disputed=True),
-     (None, "dispute_won", 0, True, 0, False)),
-    # before the money
-    (d.REQUESTED, "awaiting", _pay("requires_capture"), (None, "authorized", 0, False, 0, False)),
-    (d.DECLINED, "awaiting", _pay("requires_capture"), (None, "awaiting", 0, False, 0, True)),
-    (d.PENDING_PAYMENT, "awaiting", _pay("canceled"), (d.PAYMENT_CANCELED, "released", 0, False, 0, False)),
-    (d.EXPIRED, "authorized", _pay("canceled"), (None, "released", 0, False, 0, False)),
-    (d.PENDING_PAYMENT, "awaiting", _pay(failed=True), (d.PAYMENT_FAILED, "failed", 0, False, 0, False)),
-])
+@pytest.mark.parametrize(
+    ("state", "status", "pay", "expected"),
+    [
+        # money received while the seat is held: confirmed (instant book, or a request the host accepted)
+        (d.PENDING_PAYMENT, "awaiting", PAID_3000, (d.PAYMENT_SUCCEEDED, "paid", 0, False, 0, False)),
+        (d.PENDING_PAYMENT, "failed", PAID_3000, (d.PAYMENT_SUCCEEDED, "paid", 0, False, 0, False)),
+        (d.REQUESTED, "authorized", PAID_3000, (d.PAYMENT_SUCCEEDED, "paid", 0, False, 0, False)),
+        # money for a booking that closed before it arrived: all of it goes back
+        (d.EXPIRED, "awaiting", PAID_3000, (None, "paid", 0, False, 3000, False)),
+        (d.CANCELLED, "released", PAID_3000, (None, "paid", 0, False, 3000, False)),
+        (d.DECLINED, "authorized", PAID_3000, (None, "paid", 0, False, 3000, False)),
+        # later money facts only update the fields
+        (
+            d.CONFIRMED,
+            "paid",
+            _pay("succeeded", charged=3000, money="partially_refunded", refunded=500),
+            (None, "partially_refunded", 500, False, 0, False),
+        ),
+        (
+            d.CANCELLED,
+            "partially_refunded",
+            _pay("succeeded", charged=3000, money="refunded", refunded=3000),
+            (None, "refunded", 3000, False, 0, False),
+        ),
+        (
+            d.COMPLETED,
+            "paid",
+            _pay("succeeded", charged=3000, money="disputed", disputed=True),
+            (None, "disputed", 0, True, 0, False),
+        ),
+        (
+            d.COMPLETED,
+            "disputed",
+            _pay("succeeded", charged=3000, money="dispute_won", disputed=True),
+            (None, "dispute_won", 0, True, 0, False),
+        ),
+        # before the money
+        (d.REQUESTED, "awaiting", _pay("requires_capture"), (None, "authorized", 0, False, 0, False)),
+        (d.DECLINED, "awaiting", _pay("requires_capture"), (None, "awaiting", 0, False, 0, True)),
+        (d.PENDING_PAYMENT, "awaiting", _pay("canceled"), (d.PAYMENT_CANCELED, "released", 0, False, 0, False)),
+        (d.EXPIRED, "authorized", _pay("canceled"), (None, "released", 0, False, 0, False)),
+        (d.PENDING_PAYMENT, "awaiting", _pay(failed=True), (d.PAYMENT_FAILED, "failed", 0, False, 0, False)),
+    ],
+)
 def test_a_booking_follows_its_payment(state: str, status: str, pay: d.Payment, expected: tuple[object, ...]) -> None:
     step = d.payment_step(state, status, 0, False, pay)
     assert step is not None
-    assert (step.event, step.payment_status, step.amount_refunded, step.disputed, step.late_refund,
-            step.release) == expected
+    assert (
+        step.event,
+        step.payment_status,
+        step.amount_refunded,
+        step.disputed,
+        step.late_refund,
+        step.release,
+    ) == expected
 
 
-@pytest.mark.parametrize(("state", "status", "refunded", "pay"), [
-    (d.CONFIRMED, "paid", 0, PAID_3000),  # a duplicate or late event
-    (d.CANCELLED, "refunded", 3000, _pay("succeeded", charged=3000, money="refunded", refunded=3000)),
-    (d.REQUESTED, "authorized", 0, _pay("requires_capture")),
-    (d.PENDING_PAYMENT, "failed", 0, _pay(failed=True)),  # told once
-    (d.PENDING_PAYMENT, "awaiting", 0, _pay("processing")),
-    (d.CONFIRMED, "paid", 0, _pay("requires_capture")),  # a stale read never takes the money back
-])
+@pytest.mark.parametrize(
+    ("state", "status", "refunded", "pay"),
+    [
+        (d.CONFIRMED, "paid", 0, PAID_3000),  # a duplicate or late event
+        (d.CANCELLED, "refunded", 3000, _pay("succeeded", charged=3000, money="refunded", refunded=3000)),
+        (d.REQUESTED, "authorized", 0, _pay("requires_capture")),
+        (d.PENDING_PAYMENT, "failed", 0, _pay(failed=True)),  # told once
+        (d.PENDING_PAYMENT, "awaiting", 0, _pay("processing")),
+        (d.CONFIRMED, "paid", 0, _pay("requires_capture")),  # a stale read never takes the money back
+    ],
+)
 def test_a_payment_already_followed_changes_nothing(state: str, status: str, refunded: int, pay: d.Payment) -> None:
     assert d.payment_step(state, status, refunded, False, pay) is None
 

@@ -17,9 +17,13 @@ def test_money_is_integer_minor_units_of_a_known_currency():
     assert Money(amount=0, currency="jpy").amount == 0
     # What is stored may exceed one charge (sums; rows written before limits were checked): answered.
     assert Money(amount=10**9, currency="usd").amount == 10**9
-    for bad in ({"amount": -1, "currency": "usd"}, {"amount": 1.5, "currency": "usd"},
-                {"amount": "100", "currency": "usd"}, {"amount": 2**53, "currency": "usd"},
-                {"amount": 1, "currency": "zzz"}):
+    for bad in (
+        {"amount": -1, "currency": "usd"},
+        {"amount": 1.5, "currency": "usd"},
+        {"amount": "100", "currency": "usd"},
+        {"amount": 2**53, "currency": "usd"},
+        {"amount": 1, "currency": "zzz"},
+    ):
         with pytest.raises(ValidationError):
             Money.model_validate(bad)
     # A price a client sets keeps the charge limits.
@@ -47,7 +51,14 @@ def test_tags_are_normalised_and_bounded():
 
 def test_title_words_drop_stopwords_and_accents():
     assert domain.words("The Haunting of Hill House: a Call of Cthulhu one-shot") == [
-        "haunting", "hill", "house", "call", "cthulhu", "one", "shot"]
+        "haunting",
+        "hill",
+        "house",
+        "call",
+        "cthulhu",
+        "one",
+        "shot",
+    ]
     assert domain.words("Mörk Borg für Anfänger") == ["mork", "borg", "anfanger"]
     assert len(domain.words(" ".join(f"w{i}" for i in range(30)))) == domain.MAX_TITLE_WORDS
 

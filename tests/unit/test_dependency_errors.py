@@ -28,8 +28,10 @@ def _wrapped(cause: Exception, wrapper: type[Exception] = GetError) -> Exception
         _wrapped(_client_error("InternalServerError")),
         _client_error("SlowDown"),
         # S3 HeadObject throttled: a HEAD answer has no body, so the code is the bare status
-        ClientError({"Error": {"Code": "503", "Message": "Service Unavailable"},
-                     "ResponseMetadata": {"HTTPStatusCode": 503}}, "HeadObject"),
+        ClientError(
+            {"Error": {"Code": "503", "Message": "Service Unavailable"}, "ResponseMetadata": {"HTTPStatusCode": 503}},
+            "HeadObject",
+        ),
         EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
         ReadTimeoutError(endpoint_url="http://127.0.0.1:1"),
     ],
@@ -47,8 +49,10 @@ def test_dependency_failures_become_503_with_retry_after(error: Exception) -> No
         ValueError("bad"),
         _wrapped(_client_error("ValidationException")),  # our request was wrong: a bug, not an outage
         _wrapped(_client_error("ConditionalCheckFailedException")),
-        ClientError({"Error": {"Code": "403", "Message": "Forbidden"},
-                     "ResponseMetadata": {"HTTPStatusCode": 403}}, "HeadObject"),
+        ClientError(
+            {"Error": {"Code": "403", "Message": "Forbidden"}, "ResponseMetadata": {"HTTPStatusCode": 403}},
+            "HeadObject",
+        ),
     ],
 )
 def test_our_own_errors_are_not_blamed_on_dependencies(error: Exception) -> None:

@@ -6,11 +6,14 @@ from chalicelib.core.observability import redact
 
 
 def test_secrets_tokens_and_emails_are_replaced() -> None:
-    line = ("to robin.m+sesh@example.co.uk Authorization: Bearer abc.def-ghi "
-            "jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c3IifQ.c2ln "
-            "pi_3Nabc_secret_XYZ123 sk_live_51Habc whsec_abc123 rk_test_9z")
-    assert redact(line) == ("to <email> Authorization: Bearer <token> jwt <jwt> <client_secret> "
-                            "<stripe_key> <webhook_secret> <stripe_key>")
+    line = (
+        "to robin.m+sesh@example.co.uk Authorization: Bearer abc.def-ghi "
+        "jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c3IifQ.c2ln "
+        "pi_3Nabc_secret_XYZ123 sk_live_51Habc whsec_abc123 rk_test_9z"
+    )
+    assert redact(line) == (
+        "to <email> Authorization: Bearer <token> jwt <jwt> <client_secret> <stripe_key> <webhook_secret> <stripe_key>"
+    )
 
 
 def test_ids_and_ordinary_text_are_kept() -> None:

@@ -22,8 +22,9 @@ def _botocore_authorization(path: str, body: bytes, credentials: Credentials, he
         if name in headers:
             request.headers[name] = headers[name]
     request.context["timestamp"] = headers["x-amz-date"]
-    signer = SigV4Auth(BotoCredentials(credentials.access_key, credentials.secret_key, credentials.token),
-                       SERVICE, "eu-west-1")
+    signer = SigV4Auth(
+        BotoCredentials(credentials.access_key, credentials.secret_key, credentials.token), SERVICE, "eu-west-1"
+    )
     canonical = signer.canonical_request(request)
     signature = signer.signature(signer.string_to_sign(request, canonical), request)
     return signature

@@ -49,35 +49,40 @@ MAY_USE: dict[str, frozenset[str]] = {
     "analytics": frozenset({"core", "accounts", "catalog", "payments", "chat", "booking"}),
     "reviews": frozenset({"core", "accounts", "catalog", "booking", "analytics"}),
     "notifications": frozenset({"core", "accounts", "catalog", "payments", "chat", "booking"}),
-    "dashboards": frozenset({"core", "accounts", "catalog", "payments", "chat", "booking", "analytics",
-                             "reviews", "notifications"}),
+    "dashboards": frozenset(
+        {"core", "accounts", "catalog", "payments", "chat", "booking", "analytics", "reviews", "notifications"}
+    ),
 }
 FACES = frozenset({"service", "events"})  # a package's public modules (besides the package itself)
 SHARED = "core"  # its modules are all public
 ROOT = frozenset({"chalicelib", "chalicelib.wiring", "chalicelib.subscriptions", "chalicelib.timer_jobs"})
-ROOT_LOOKUPS = frozenset({  # packages reading the composition root, by design, late (a string)
-    ("chalicelib.core.events", "chalicelib.subscriptions"),  # the event kind → subscribers table
-    ("chalicelib.payments.payables", "chalicelib.wiring"),  # who owns what players pay for
-})
+ROOT_LOOKUPS = frozenset(
+    {  # packages reading the composition root, by design, late (a string)
+        ("chalicelib.core.events", "chalicelib.subscriptions"),  # the event kind → subscribers table
+        ("chalicelib.payments.payables", "chalicelib.wiring"),  # who owns what players pay for
+    }
+)
 
 # importing module → imported module: still in the code, each with why. Only ever remove entries.
-KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
-    # accounts shows a host's rating: reads reviews, which sits above it (needs a rating copy kept by an event)
-    ("chalicelib.accounts.service", "chalicelib.reviews.service"),
-    # booking uses catalog's seats directly (the seat counters live on catalog's session item)
-    ("chalicelib.booking.create", "chalicelib.catalog.seats"),
-    ("chalicelib.booking.effects", "chalicelib.catalog.seats"),
-    ("chalicelib.booking.lifecycle", "chalicelib.catalog.seats"),
-    ("chalicelib.booking.move", "chalicelib.catalog.seats"),
-    ("chalicelib.booking.payment_state", "chalicelib.catalog.seats"),
-    ("chalicelib.booking.sessions", "chalicelib.catalog.seats"),
-    ("chalicelib.booking.store", "chalicelib.catalog.seats"),
-    ("chalicelib.booking.waitlist", "chalicelib.catalog.seats"),
-    # catalog shows and orders by ratings: reads reviews, which sits above it
-    ("chalicelib.catalog.discovery", "chalicelib.reviews.service"),
-    ("chalicelib.catalog.search", "chalicelib.reviews.service"),
-    ("chalicelib.catalog.service", "chalicelib.reviews.service"),
-})
+KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        # accounts shows a host's rating: reads reviews, which sits above it (needs a rating copy kept by an event)
+        ("chalicelib.accounts.service", "chalicelib.reviews.service"),
+        # booking uses catalog's seats directly (the seat counters live on catalog's session item)
+        ("chalicelib.booking.create", "chalicelib.catalog.seats"),
+        ("chalicelib.booking.effects", "chalicelib.catalog.seats"),
+        ("chalicelib.booking.lifecycle", "chalicelib.catalog.seats"),
+        ("chalicelib.booking.move", "chalicelib.catalog.seats"),
+        ("chalicelib.booking.payment_state", "chalicelib.catalog.seats"),
+        ("chalicelib.booking.sessions", "chalicelib.catalog.seats"),
+        ("chalicelib.booking.store", "chalicelib.catalog.seats"),
+        ("chalicelib.booking.waitlist", "chalicelib.catalog.seats"),
+        # catalog shows and orders by ratings: reads reviews, which sits above it
+        ("chalicelib.catalog.discovery", "chalicelib.reviews.service"),
+        ("chalicelib.catalog.search", "chalicelib.reviews.service"),
+        ("chalicelib.catalog.service", "chalicelib.reviews.service"),
+    }
+)
 
 _REFERENCE = re.compile(r"^chalicelib(?:\.[A-Za-z_]\w*)+:\w*$")  # "chalicelib.pkg.mod:attr"
 _LATE_LOADERS = frozenset({"lazy_import", "resolve"})
@@ -148,8 +153,12 @@ def dependencies(source: str, importer: str, path: str) -> Iterator[Dependency]:
                 loaded.add(id(arg))
                 yield Dependency(path, node.lineno, importer, arg.value.partition(":")[0], loader)
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in loaded
-                and _REFERENCE.match(node.value)):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in loaded
+            and _REFERENCE.match(node.value)
+        ):
             yield Dependency(path, node.lineno, importer, node.value.partition(":")[0], "reference")
 
 
@@ -166,21 +175,24 @@ def check(dependency: Dependency) -> Violation | None:
     if imported in ROOT:
         if (importer, imported) in ROOT_LOOKUPS:
             return None
-        return Violation(dependency, "a package does not use the composition root (wiring, subscriptions, "
-                                     "timer_jobs)")
+        return Violation(dependency, "a package does not use the composition root (wiring, subscriptions, timer_jobs)")
     source, target = package_of(importer), package_of(imported)
     if source is None or target is None or source == target:
         return None
     parts = imported.split(".")
     if target != SHARED and len(parts) > 2 and parts[2] not in FACES:
-        return Violation(dependency, f"{parts[2]!r} is private to {target}: use chalicelib.{target}.service "
-                                     "(or its events)")
+        return Violation(
+            dependency, f"{parts[2]!r} is private to {target}: use chalicelib.{target}.service (or its events)"
+        )
     if len(parts) > 2 and parts[2] == "events" and source != SHARED:
         return None  # any package may import another's typed events
     if target not in MAY_USE[source]:
-        return Violation(dependency, f"{source} may not use {target} (declared: {source} uses "
-                                     f"{', '.join(sorted(MAY_USE[source])) or 'nothing'}): publish an event "
-                                     "or move the code")
+        return Violation(
+            dependency,
+            f"{source} may not use {target} (declared: {source} uses "
+            f"{', '.join(sorted(MAY_USE[source])) or 'nothing'}): publish an event "
+            "or move the code",
+        )
     return None
 
 
@@ -226,25 +238,39 @@ CAUGHT = {
     "a private import inside a function": (
         "chalicelib.chat.messages",
         "def f():\n    from chalicelib.notifications import chat_digest\n    return chat_digest\n",
-        "chalicelib.notifications.chat_digest", "private"),
+        "chalicelib.notifications.chat_digest",
+        "private",
+    ),
     "a lazy_import of a private module": (
         "chalicelib.dashboards.api",
         "from chalicelib.core.lazy import lazy_import\nstore = lazy_import('chalicelib.booking.store')\n",
-        "chalicelib.booking.store", "private"),
+        "chalicelib.booking.store",
+        "private",
+    ),
     "a resolve() against the direction": (
         "chalicelib.catalog.search",
         "from chalicelib.core.lazy import resolve\nx = resolve('chalicelib.reviews.service:x')\n",
-        "chalicelib.reviews.service", "may not use"),
+        "chalicelib.reviews.service",
+        "may not use",
+    ),
     "an import under TYPE_CHECKING against the direction": (
         "chalicelib.reviews.service",
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from chalicelib.dashboards import service\n",
-        "chalicelib.dashboards.service", "may not use"),
+        "chalicelib.dashboards.service",
+        "may not use",
+    ),
     "a handler reference string against the direction": (
         "chalicelib.core.outbox",
         "HANDLER = 'chalicelib.notifications.service:notify'\n",
-        "chalicelib.notifications.service", "may not use"),
+        "chalicelib.notifications.service",
+        "may not use",
+    ),
     "a package importing the composition root": (
-        "chalicelib.chat.service", "import chalicelib.wiring\n", "chalicelib.wiring", "composition root"),
+        "chalicelib.chat.service",
+        "import chalicelib.wiring\n",
+        "chalicelib.wiring",
+        "composition root",
+    ),
 }
 
 
@@ -258,14 +284,16 @@ def test_the_checker_reports(case: str) -> None:
 
 ALLOWED = {
     "a face, downward, inside a function": (
-        "chalicelib.booking.create", "def f():\n    from chalicelib.catalog import service\n"),
+        "chalicelib.booking.create",
+        "def f():\n    from chalicelib.catalog import service\n",
+    ),
     "another package's events, even upward": (
-        "chalicelib.chat.messages", "from chalicelib.notifications.events import Something\n"),
+        "chalicelib.chat.messages",
+        "from chalicelib.notifications.events import Something\n",
+    ),
     "core, anywhere": ("chalicelib.reviews.domain", "from chalicelib.core import clock\nfrom . import models\n"),
-    "the composition root using anything": (
-        "chalicelib.wiring", "from chalicelib.booking import payment_state\n"),
-    "a late lookup the root allows": (
-        "chalicelib.core.events", "S = 'chalicelib.subscriptions:SUBSCRIBERS'\n"),
+    "the composition root using anything": ("chalicelib.wiring", "from chalicelib.booking import payment_state\n"),
+    "a late lookup the root allows": ("chalicelib.core.events", "S = 'chalicelib.subscriptions:SUBSCRIBERS'\n"),
 }
 
 

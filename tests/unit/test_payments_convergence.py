@@ -29,8 +29,13 @@ def fixture(kind: str, **changes: Any) -> dict[str, Any]:
 
 def paid_intent(amount: int = 3000, **changes: Any) -> dict[str, Any]:
     """Stripe's example PaymentIntent, succeeded for `amount` (its charge referenced by id)."""
-    fields: dict[str, Any] = {"amount": amount, "amount_received": amount, "status": "succeeded",
-                              "latest_charge": FIXTURES["charge"]["id"], "metadata": {"booking_id": "bkg_1"}}
+    fields: dict[str, Any] = {
+        "amount": amount,
+        "amount_received": amount,
+        "status": "succeeded",
+        "latest_charge": FIXTURES["charge"]["id"],
+        "metadata": {"booking_id": "bkg_1"},
+    }
     return fixture("payment_intent", **{**fields, **changes})
 
 
@@ -41,7 +46,11 @@ def charge(amount: int = 3000, **changes: Any) -> dict[str, Any]:
 def test_stripes_example_intent_reads_as_an_unpaid_payment() -> None:
     facts = f.payment_facts(FIXTURES["payment_intent"])
     assert (facts.intent_id, facts.amount, facts.currency, facts.status) == (
-        "pi_1PgafyB7WZ01zgkWSjxsAJo3", 1099, "usd", "requires_payment_method")
+        "pi_1PgafyB7WZ01zgkWSjxsAJo3",
+        1099,
+        "usd",
+        "requires_payment_method",
+    )
     assert not facts.succeeded and facts.charge_id is None and facts.metadata == {}
     # its last_payment_error is set: a failed attempt the player may retry
     assert facts.failed
@@ -59,7 +68,12 @@ def test_a_charge_referenced_by_id_or_expanded_reads_the_same() -> None:
 def test_stripes_refund_and_dispute_examples() -> None:
     refund = f.refund_fact(FIXTURES["refund"])
     assert (refund.refund_id, refund.amount, refund.status, refund.key, refund.counts) == (
-        "re_1Pgc72B7WZ01zgkWqPvrRrPE", 100, "succeeded", None, True)
+        "re_1Pgc72B7WZ01zgkWqPvrRrPE",
+        100,
+        "succeeded",
+        None,
+        True,
+    )
     inquiry = f.dispute_fact(FIXTURES["dispute"])  # Stripe's example is an inquiry: no money withdrawn
     assert inquiry.status == "warning_needs_response" and not inquiry.withdrawn and not inquiry.open
     real = f.dispute_fact(fixture("dispute", status="needs_response"))
@@ -94,21 +108,47 @@ def test_nothing_is_refundable_while_a_dispute_is_open_or_after_it_was_lost() ->
         assert facts.refundable_at_stripe == refundable, status
 
 
-def _timeline() -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]],
-                         list[dict[str, Any]]]:
+def _timeline() -> tuple[
+    dict[str, Any], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]
+]:
     """One payment's life at Stripe, each object in Stripe's shape, in the order it happened."""
     t0 = 1_800_000_000
-    refunds = [fixture("refund", id="re_a", amount=500, created=t0 + 10, charge=FIXTURES["charge"]["id"]),
-               fixture("refund", id="re_b", amount=2000, created=t0 + 20)]
-    disputes = [fixture("dispute", id="dp_a", amount=500, status="won", created=t0 + 30,
-                        balance_transactions=[{"amount": -500, "created": t0 + 30},
-                                              {"amount": 500, "created": t0 + 40}])]
-    transfers = [fixture("transfer", id="tr_a", amount=170, created=t0 + 50, transfer_group="bkg_1",
-                         reversals={"object": "list", "has_more": False, "url": "/v1/transfers/tr_a/reversals",
-                                    "data": [fixture("transfer_reversal", id="trr_a", amount=70,
-                                                     created=t0 + 60)]})]
-    return paid_intent(created=t0), charge(created=t0 + 1, amount_refunded=2500, disputed=True), refunds, \
-        disputes, transfers
+    refunds = [
+        fixture("refund", id="re_a", amount=500, created=t0 + 10, charge=FIXTURES["charge"]["id"]),
+        fixture("refund", id="re_b", amount=2000, created=t0 + 20),
+    ]
+    disputes = [
+        fixture(
+            "dispute",
+            id="dp_a",
+            amount=500,
+            status="won",
+            created=t0 + 30,
+            balance_transactions=[{"amount": -500, "created": t0 + 30}, {"amount": 500, "created": t0 + 40}],
+        )
+    ]
+    transfers = [
+        fixture(
+            "transfer",
+            id="tr_a",
+            amount=170,
+            created=t0 + 50,
+            transfer_group="bkg_1",
+            reversals={
+                "object": "list",
+                "has_more": False,
+                "url": "/v1/transfers/tr_a/reversals",
+                "data": [fixture("transfer_reversal", id="trr_a", amount=70, created=t0 + 60)],
+            },
+        )
+    ]
+    return (
+        paid_intent(created=t0),
+        charge(created=t0 + 1, amount_refunded=2500, disputed=True),
+        refunds,
+        disputes,
+        transfers,
+    )
 
 
 def _record(b: d.Balance, known: set[str], facts: f.PaymentFacts) -> tuple[d.Balance, list[tuple[str, str, int]]]:
@@ -122,18 +162,30 @@ def test_the_whole_timeline_is_recorded_once_in_the_order_it_happened() -> None:
     intent, ch, refunds, disputes, transfers = _timeline()
     facts = f.payment_facts(intent, ch, refunds, disputes, transfers)
     assert [m.reference for m in d.movements(facts)] == [
-        intent["id"], "re_a", "re_b", "dp_a:debit", "dp_a:closed", "tr_a", "trr_a"]
+        intent["id"],
+        "re_a",
+        "re_b",
+        "dp_a:debit",
+        "dp_a:closed",
+        "tr_a",
+        "trr_a",
+    ]
     known: set[str] = set()
     after, lines = _record(d.Balance(), known, facts)
     assert lines == [
-        (intent["id"], d.CHARGE, 3000), (intent["id"], d.PLATFORM_FEE, 330),
+        (intent["id"], d.CHARGE, 3000),
+        (intent["id"], d.PLATFORM_FEE, 330),
         # 2500 refunded leaves 500: the fee (330) is still covered, the host's share is 170
-        ("re_a", d.REFUND, 500), ("re_b", d.REFUND, 2000),
+        ("re_a", d.REFUND, 500),
+        ("re_b", d.REFUND, 2000),
         # the dispute withholds the last 500: the fee is given up...
-        ("dp_a:debit", d.DISPUTE_DEBIT, 500), ("dp_a:debit", d.PLATFORM_FEE_REFUND, 330),
+        ("dp_a:debit", d.DISPUTE_DEBIT, 500),
+        ("dp_a:debit", d.PLATFORM_FEE_REFUND, 330),
         # ... and taken again when it is won
-        ("dp_a:closed", d.DISPUTE_CREDIT, 500), ("dp_a:closed", d.PLATFORM_FEE, 330),
-        ("tr_a", d.TRANSFER, 170), ("trr_a", d.TRANSFER_REVERSAL, 70),
+        ("dp_a:closed", d.DISPUTE_CREDIT, 500),
+        ("dp_a:closed", d.PLATFORM_FEE, 330),
+        ("tr_a", d.TRANSFER, 170),
+        ("trr_a", d.TRANSFER_REVERSAL, 70),
     ]
     assert (after.charged, after.refunded, after.withheld, after.fee_kept, after.paid_out) == (3000, 2500, 0, 330, 100)
     assert d.money_status(after, "won") == d.DISPUTE_WON
@@ -152,15 +204,21 @@ def test_learning_the_timeline_in_any_prefixes_and_shuffled_lists_ends_in_the_sa
     the same as recording everything at once."""
     intent, ch, refunds, disputes, transfers = _timeline()
     reference_books = _record(d.Balance(), set(), f.payment_facts(intent, ch, refunds, disputes, transfers))
-    everything: list[tuple[str, dict[str, Any]]] = [("refund", r) for r in refunds] + [
-        ("dispute", x) for x in disputes] + [("transfer", t) for t in transfers]
+    everything: list[tuple[str, dict[str, Any]]] = (
+        [("refund", r) for r in refunds] + [("dispute", x) for x in disputes] + [("transfer", t) for t in transfers]
+    )
     cuts = [*sorted(rng.randint(0, len(everything)) for _ in range(steps)), len(everything)]
     b, known, lines = d.Balance(), set(), []
     for cut in cuts:
         seen = everything[:cut]
         rng.shuffle(seen)  # Stripe's lists come newest first, ours sorted: neither order may matter
-        facts = f.payment_facts(intent, ch, [o for k, o in seen if k == "refund"],
-                                [o for k, o in seen if k == "dispute"], [o for k, o in seen if k == "transfer"])
+        facts = f.payment_facts(
+            intent,
+            ch,
+            [o for k, o in seen if k == "refund"],
+            [o for k, o in seen if k == "dispute"],
+            [o for k, o in seen if k == "transfer"],
+        )
         b, new = _record(b, known, facts)
         lines += new
     assert (b, lines) == reference_books
@@ -179,7 +237,8 @@ def test_refunds_in_the_books_never_exceed_the_charge(amount: int, asked: list[i
     assert sum(taken) == plan.after.refunded
     assert len(taken) + len(plan.refused) == len(asked)
     assert d.money_status(plan.after, None) == (
-        d.REFUNDED if plan.after.refunded == amount else d.PARTIALLY_REFUNDED if taken else d.PAID)
+        d.REFUNDED if plan.after.refunded == amount else d.PARTIALLY_REFUNDED if taken else d.PAID
+    )
 
 
 def test_money_status_names_what_the_money_amounts_to() -> None:

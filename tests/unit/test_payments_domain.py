@@ -12,15 +12,18 @@ from chalicelib.payments import domain as d
 RULES = st.builds(d.FeeRule, percent_bps=st.integers(0, 10_000), fixed=st.integers(0, 500))
 
 
-@pytest.mark.parametrize(("amount", "rule", "fee"), [
-    (1500, d.FeeRule(1000, 30), 180),
-    (1500, d.FeeRule(1000, 0), 150),
-    (5, d.FeeRule(1000, 0), 1),  # 0.5 rounds half up
-    (4, d.FeeRule(1000, 0), 0),
-    (20, d.FeeRule(1000, 30), 20),  # never above the charge
-    (0, d.FeeRule(1000, 30), 0),
-    (99_999_999, d.FeeRule(10_000, 0), 99_999_999),
-])
+@pytest.mark.parametrize(
+    ("amount", "rule", "fee"),
+    [
+        (1500, d.FeeRule(1000, 30), 180),
+        (1500, d.FeeRule(1000, 0), 150),
+        (5, d.FeeRule(1000, 0), 1),  # 0.5 rounds half up
+        (4, d.FeeRule(1000, 0), 0),
+        (20, d.FeeRule(1000, 30), 20),  # never above the charge
+        (0, d.FeeRule(1000, 30), 0),
+        (99_999_999, d.FeeRule(10_000, 0), 99_999_999),
+    ],
+)
 def test_fee_examples(amount: int, rule: d.FeeRule, fee: int) -> None:
     assert d.fee_for(amount, rule) == fee
 
@@ -39,8 +42,17 @@ OPS = st.lists(
 
 def _check(b: d.Balance, entries: list[d.Entry]) -> None:
     # every value an integer and no amount negative
-    for value in (b.charged, b.fee, b.refunded, b.debited, b.credited, b.transferred, b.reversed, b.fee_kept,
-                  b.host_share):
+    for value in (
+        b.charged,
+        b.fee,
+        b.refunded,
+        b.debited,
+        b.credited,
+        b.transferred,
+        b.reversed,
+        b.fee_kept,
+        b.host_share,
+    ):
         assert isinstance(value, int) and value >= 0
     # no minor unit created or lost: the charge is exactly split
     assert b.charged == b.refunded + b.withheld + b.fee_kept + b.paid_out + b.held

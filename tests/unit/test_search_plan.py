@@ -8,20 +8,44 @@ from chalicelib.catalog import search_plan as plan
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 HORROR = plan.Facets(
-    listing_id="lst_1", host_id="usr_1", category="one_shot", game_system="call_of_cthulhu", tool="foundry_vtt",
-    tags=("horror", "investigation"), languages=("en", "de"), level="beginner", prices={"usd": 1500, "eur": 1400},
+    listing_id="lst_1",
+    host_id="usr_1",
+    category="one_shot",
+    game_system="call_of_cthulhu",
+    tool="foundry_vtt",
+    tags=("horror", "investigation"),
+    languages=("en", "de"),
+    level="beginner",
+    prices={"usd": 1500, "eur": 1400},
     words=("haunting", "hill"),
 )
 STUDIO = plan.Facets(
-    listing_id="lst_2", host_id="usr_2", category="studio_time", tool="in_person", languages=("en",),
-    mode="in_person", lat=52.52, lon=13.405, prices={"eur": 6000}, words=("live", "room"),
+    listing_id="lst_2",
+    host_id="usr_2",
+    category="studio_time",
+    tool="in_person",
+    languages=("en",),
+    mode="in_person",
+    lat=52.52,
+    lon=13.405,
+    prices={"eur": 6000},
+    words=("live", "room"),
 )
 
 
 def test_a_listing_is_indexed_under_each_facet():
     assert plan.facet_keys(HORROR) == [
-        "all", "cat:one_shot", "host:usr_1", "sys:call_of_cthulhu", "tool:foundry_vtt", "tag:horror",
-        "tag:investigation", "lang:en", "lang:de", "word:haunting", "word:hill",
+        "all",
+        "cat:one_shot",
+        "host:usr_1",
+        "sys:call_of_cthulhu",
+        "tool:foundry_vtt",
+        "tag:horror",
+        "tag:investigation",
+        "lang:en",
+        "lang:de",
+        "word:haunting",
+        "word:hill",
     ]
     studio = plan.facet_keys(STUDIO)
     assert "g3:u33" in studio and "g4:u33d" in studio and "sys:None" not in studio
