@@ -25,8 +25,7 @@ from chalicelib.booking.models import (
     player_bookings_pk,
     roster_pk,
 )
-from chalicelib.catalog import seats
-from chalicelib.catalog.seats import SessionForBooking
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, conditional, ids, money, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, ProblemError, ValidationFailed
@@ -45,19 +44,19 @@ class Terms:
     mode: str
 
 
-def load_session(session_id: str) -> SessionForBooking:
+def load_session(session_id: str) -> catalog.SessionForBooking:
     try:
-        return seats.session_for_booking(session_id)
-    except seats.NoSuchSession:
+        return catalog.session_for_booking(session_id)
+    except catalog.NoSuchSession:
         raise NotFound("No such session.") from None
 
 
-def waitlist_open(session: SessionForBooking) -> bool:
+def waitlist_open(session: catalog.SessionForBooking) -> bool:
     """A full session's waitlist takes players while an offer could still be made in time."""
     return session.scheduled and domain.offer_ends(clock.now(), session.starts_at) is not None
 
 
-def bookable(session: SessionForBooking, principal: Principal) -> None:
+def bookable(session: catalog.SessionForBooking, principal: Principal) -> None:
     if session.listing_status != _PUBLISHED:
         raise NotFound("No such session.")
     if not session.scheduled:
@@ -69,7 +68,7 @@ def bookable(session: SessionForBooking, principal: Principal) -> None:
 
 
 def terms_for(
-    session: SessionForBooking, seats_wanted: int, currency: str | None, *, player_id: str | None = None
+    session: catalog.SessionForBooking, seats_wanted: int, currency: str | None, *, player_id: str | None = None
 ) -> Terms:
     """Seats, currency and total of a booking, checked before anything is written: 422 for too many
     seats, a currency the listing does not price, or a total above the currency's largest charge."""
@@ -87,7 +86,7 @@ def terms_for(
     return Terms(seats_wanted, amount, chosen, state, mode)
 
 
-def booking_currency(session: SessionForBooking, asked: str | None, player_id: str | None) -> str:
+def booking_currency(session: catalog.SessionForBooking, asked: str | None, player_id: str | None) -> str:
     """The currency asked for, which the listing must price (else 422 currency_not_offered); without
     one, the player's profile currency when the listing prices it, else the listing's own. The profile
     is read (one GetItem) only when that can change the answer: a paid listing with several prices."""
@@ -132,13 +131,13 @@ def check_total(price: int, seats_wanted: int, currency: str) -> None:
     raise Conflict(f"This session's price cannot be charged: {refused.message}.", code="price_not_chargeable")
 
 
-def full(session: SessionForBooking) -> Conflict:
+def full(session: catalog.SessionForBooking) -> Conflict:
     open_ = waitlist_open(session)
     detail = "The session is full." + (" Its waitlist is open." if open_ else "")
     return Conflict(detail, code="session_full", extra={"waitlist_open": open_, "seats_free": session.seats_free})
 
 
-def new_booking(session: SessionForBooking, player_id: str, terms: Terms, note: str | None) -> BookingItem:
+def new_booking(session: catalog.SessionForBooking, player_id: str, terms: Terms, note: str | None) -> BookingItem:
     booking_id = ids.new_id("bkg")
     now = clock.now()
     item = BookingItem(
@@ -173,7 +172,7 @@ def place(item: BookingItem) -> None:
     item.GSI2PK, item.GSI2SK = roster_pk(item.session_id), item.booking_id
 
 
-def write_new(tx: TransactWrite, session: SessionForBooking, booking: BookingItem) -> None:
+def write_new(tx: TransactWrite, session: catalog.SessionForBooking, booking: BookingItem) -> None:
     """The booking, its guard, its timers and its event (not the seats: the caller moves those)."""
     tx.save(booking, condition=BookingItem.PK.does_not_exist())
     pk, sk = guard_key(session.session_id, booking.player_id)
@@ -221,7 +220,7 @@ def write_new(tx: TransactWrite, session: SessionForBooking, booking: BookingIte
         )
 
 
-def schedule_session_timers(tx: TransactWrite, session: SessionForBooking) -> None:
+def schedule_session_timers(tx: TransactWrite, session: catalog.SessionForBooking) -> None:
     """The session's minimum-players check and completion (same ids: rewritten, never doubled)."""
     now = clock.now()
     payload = {"session_id": session.session_id}
@@ -260,14 +259,14 @@ def book(
         if offer is None and session.seats_free < terms.seats:
             raise full(session)
 
-        def build(tx: TransactWrite, s: SessionForBooking = session) -> None:
+        def build(tx: TransactWrite, s: catalog.SessionForBooking = session) -> None:
             write_new(tx, s, booking)
             if offer is not None:
                 _take_offer(tx, offer, booking)
             elif terms.state == domain.CONFIRMED:
-                seats.book(tx, s.session_id, terms.seats, s.capacity)
+                catalog.book_seats(tx, s.session_id, terms.seats, s.capacity)
             else:
-                seats.hold(tx, s.session_id, terms.seats, s.capacity)
+                catalog.hold_seats(tx, s.session_id, terms.seats, s.capacity)
 
         try:
             conditional.run(build)
@@ -290,7 +289,9 @@ def _take_offer(tx: TransactWrite, entry: WaitlistEntryItem, booking: BookingIte
     waitlist.claim_in(tx, entry, booking)
 
 
-def _with_payment(principal: Principal, session: SessionForBooking, booking: BookingItem) -> schemas.BookingCreated:
+def _with_payment(
+    principal: Principal, session: catalog.SessionForBooking, booking: BookingItem
+) -> schemas.BookingCreated:
     if not booking.amount:
         return schemas.BookingCreated(**store.booking_out(booking).model_dump())
     manual = booking.mode == "approval"

@@ -45,13 +45,13 @@ def chat_roster(
 def _send_chat_roster(message: outbox.Message) -> None:
     """Through the chat package's service functions: open the session's chat on its first
     confirmed booking, add the player; remove them when their booking ends."""
-    from chalicelib.catalog import seats
+    from chalicelib.catalog import service as catalog
     from chalicelib.chat import service as chat
 
     p = message.payload
     session_id, host_id, player_id = str(p["session_id"]), str(p["host_id"]), str(p["player_id"])
     if p["action"] == "join":
-        title = seats.session_for_booking(session_id, consistent=False).listing_title
+        title = catalog.session_for_booking(session_id, consistent=False).listing_title
         chat.open_session_chat(session_id, host_id, title)
         chat.join_session_chat(session_id, player_id)
     elif chat.session_chat_id(session_id) is not None:

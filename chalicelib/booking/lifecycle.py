@@ -13,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.booking import domain, effects, policies, schemas, store
 from chalicelib.booking.models import BookingItem
-from chalicelib.catalog import seats
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, conditional, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict
@@ -132,7 +132,7 @@ def quote_for(b: BookingItem) -> policies.Quote:
     now = clock.now()
     if b.free_cancel_until and now <= b.free_cancel_until:
         return policies.full_refund(paid, "session_changed")
-    session = seats.session_for_booking(b.session_id, consistent=False)
+    session = catalog.session_for_booking(b.session_id, consistent=False)
     return policies.quote(policies.tiers_of(session.policy), b.starts_at, now, paid)
 
 
@@ -231,7 +231,7 @@ def accept(principal: Principal, booking_id: str) -> schemas.BookingOut:
     def change(tx: TransactWrite, fresh: BookingItem) -> bool:
         if fresh.state != domain.REQUESTED:
             raise Conflict(f"The booking is {fresh.state}.", code="invalid_state", extra={"state": fresh.state})
-        seats.confirm_hold(tx, fresh.session_id, int(fresh.seats))
+        catalog.confirm_held_seats(tx, fresh.session_id, int(fresh.seats))
         store.move(tx, fresh, domain.CONFIRMED)
         timers.cancel(tx, f"request#{fresh.booking_id}")
         effects.chat_roster(

@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.booking import create, domain, effects, schemas, store, waitlist
 from chalicelib.booking.models import BookingItem, PlayerGuardItem, guard_key
-from chalicelib.catalog import seats
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, conditional
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, FieldError, ValidationFailed
@@ -33,9 +33,9 @@ def reschedule(principal: Principal, booking_id: str, body: schemas.RescheduleIn
         if target.seats_free < seats_n:
             raise create.full(target)
 
-        def build(tx: TransactWrite, t: seats.SessionForBooking = target) -> None:
-            seats.release_booked(tx, b.session_id, seats_n)
-            seats.book(tx, t.session_id, seats_n, t.capacity)
+        def build(tx: TransactWrite, t: catalog.SessionForBooking = target) -> None:
+            catalog.release_booked_seats(tx, b.session_id, seats_n)
+            catalog.book_seats(tx, t.session_id, seats_n, t.capacity)
             old_pk, old_sk = guard_key(b.session_id, b.player_id)
             tx.delete(PlayerGuardItem(old_pk, old_sk), condition=PlayerGuardItem.booking_id == b.booking_id)
             new_pk, new_sk = guard_key(t.session_id, b.player_id)

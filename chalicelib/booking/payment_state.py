@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.booking import domain, effects, lifecycle, store
 from chalicelib.booking.models import BookingItem
-from chalicelib.catalog import seats
+from chalicelib.catalog import service as catalog
 from chalicelib.core import timers
 from chalicelib.payments import service as payments
 
@@ -86,7 +86,7 @@ class Bookings:
 
 
 def _confirm(tx: TransactWrite, b: BookingItem, fields: list[Action]) -> None:
-    seats.confirm_hold(tx, b.session_id, int(b.seats))
+    catalog.confirm_held_seats(tx, b.session_id, int(b.seats))
     store.move(tx, b, domain.booking_next(b.state, domain.PAYMENT_SUCCEEDED), *fields)
     timers.cancel(tx, f"{'hold' if b.state == domain.PENDING_PAYMENT else 'request'}#{b.booking_id}")
     effects.chat_roster(

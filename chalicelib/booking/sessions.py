@@ -13,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.booking import create, domain, effects, lifecycle, store
 from chalicelib.booking.models import BookingItem, WaitlistEntryItem, queue_pk, roster_pk
-from chalicelib.catalog import seats
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, conditional
 from chalicelib.core.observability import logger
 from chalicelib.payments import service as payments
@@ -70,14 +70,14 @@ def session_cancelled(session_id: str, *, reason: str = "session_cancelled") -> 
 
 
 def check_min_players(session_id: str) -> None:
-    session = seats.session_for_booking(session_id)
+    session = catalog.session_for_booking(session_id)
     if not session.scheduled or session.seats_booked >= session.min_players:
         return
     if clock.now() < domain.min_players_check_at(session.starts_at):
         return  # the session moved later: its new check is scheduled
     domain.session_next(session.state, domain.S_MIN_PLAYERS_UNMET)
     try:
-        conditional.run(lambda tx: seats.cancel_session(tx, session_id))
+        conditional.run(lambda tx: catalog.cancel_session(tx, session_id))
     except conditional.Refused:
         return  # cancelled meanwhile
     logger.info(
@@ -89,7 +89,7 @@ def check_min_players(session_id: str) -> None:
 
 def complete_session(session_id: str) -> None:
     """After the end: confirmed bookings become completed. A session moved later has a newer timer."""
-    session = seats.session_for_booking(session_id)
+    session = catalog.session_for_booking(session_id)
     if clock.now() < session.ends_at:
         return
     for listed in roster(session_id):
@@ -119,7 +119,7 @@ def complete_session(session_id: str) -> None:
 def session_rescheduled(session_id: str, *, free_cancel_hours: int = 48) -> int:
     """The host moved the session: bookings follow (their times, their timers), everyone is told,
     and each player may cancel for a full refund until `free_cancel_hours` from now (or the start)."""
-    session = seats.session_for_booking(session_id)
+    session = catalog.session_for_booking(session_id)
     until = min(clock.now() + timedelta(hours=free_cancel_hours), session.starts_at)
     moved = 0
     for listed in roster(session_id):
@@ -161,6 +161,6 @@ def session_scheduled(session_id: str) -> None:
     """A new session: schedule its minimum-players check and completion now, rather than with its
     first booking (so a session nobody books is still cancelled at the cut-off). For the catalog to
     call after creating sessions; idempotent (the timers have fixed ids)."""
-    session = seats.session_for_booking(session_id)
+    session = catalog.session_for_booking(session_id)
     if session.scheduled:
         conditional.run(lambda tx: create.schedule_session_timers(tx, session))

@@ -18,7 +18,7 @@ from chalicelib.booking.models import (
     guard_key,
     waitlist_pk,
 )
-from chalicelib.catalog import seats
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, ids
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, NotFound
@@ -96,9 +96,9 @@ def move(tx: TransactWrite, booking: BookingItem, to: str, *extra: object, reaso
 def give_back_seats(tx: TransactWrite, booking: BookingItem) -> None:
     """The seats of an active booking return to the session, and the player may book it again."""
     if booking.state in domain.SEAT_HELD:
-        seats.release_hold(tx, booking.session_id, int(booking.seats))
+        catalog.release_held_seats(tx, booking.session_id, int(booking.seats))
     elif booking.state == domain.CONFIRMED:
-        seats.release_booked(tx, booking.session_id, int(booking.seats))
+        catalog.release_booked_seats(tx, booking.session_id, int(booking.seats))
     pk, sk = guard_key(booking.session_id, booking.player_id)
     tx.delete(PlayerGuardItem(pk, sk), condition=PlayerGuardItem.booking_id == booking.booking_id)
 

@@ -20,7 +20,7 @@ from chalicelib.booking.models import (
     waiter_key,
     waitlist_pk,
 )
-from chalicelib.catalog import seats
+from chalicelib.catalog import service as catalog
 from chalicelib.core import clock, conditional, ids, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, NotFound
@@ -106,7 +106,7 @@ def close_entry(tx: TransactWrite, e: WaitlistEntryItem, to: str) -> None:
     wpk, wsk = waiter_key(e.session_id, e.player_id)
     tx.delete(WaiterGuardItem(wpk, wsk), condition=WaiterGuardItem.entry_id == e.entry_id)
     if e.state == domain.OFFERED:
-        seats.release_hold(tx, e.session_id, int(e.seats))
+        catalog.release_held_seats(tx, e.session_id, int(e.seats))
         if to != domain.OFFER_EXPIRED:  # an expiring offer's own timer is the one running
             timers.cancel(tx, f"offer#{e.entry_id}")
 
@@ -153,7 +153,7 @@ def offer_free_seats(session_id: str) -> int:
     any time: each offer is a conditional hold plus a conditional move of a waiting entry."""
     made = 0
     for _ in range(MAX_OFFERS_PER_PASS):
-        session = seats.session_for_booking(session_id)
+        session = catalog.session_for_booking(session_id)
         until = domain.offer_ends(clock.now(), session.starts_at)
         if not session.scheduled or until is None or session.seats_free <= 0:
             return made
@@ -166,7 +166,7 @@ def offer_free_seats(session_id: str) -> int:
         def build(
             tx: TransactWrite, e: WaitlistEntryItem = head, cap: int = session.capacity, until: datetime = until
         ) -> None:
-            seats.offer(tx, session_id, int(e.seats), cap)
+            catalog.offer_seats(tx, session_id, int(e.seats), cap)
             tx.update(
                 e,
                 actions=[
@@ -258,7 +258,7 @@ def claim_in(tx: TransactWrite, entry: WaitlistEntryItem, booking: BookingItem) 
     tx.delete(WaiterGuardItem(wpk, wsk), condition=WaiterGuardItem.entry_id == entry.entry_id)
     timers.cancel(tx, f"offer#{entry.entry_id}")
     if booking.state == domain.CONFIRMED:
-        seats.confirm_hold(tx, entry.session_id, int(entry.seats))
+        catalog.confirm_held_seats(tx, entry.session_id, int(entry.seats))
     effects.event(
         tx,
         "waitlist.claimed",

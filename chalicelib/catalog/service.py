@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError
 from chalicelib.accounts import service as accounts
 from chalicelib.catalog import domain, schemas, search_index, views
 from chalicelib.catalog import search_plan as plan
+from chalicelib.catalog import seats as _seats
 from chalicelib.catalog.models import (
     LISTING_SK,
     ListingItem,
@@ -29,6 +30,8 @@ from chalicelib.catalog.queries import HostedSession as HostedSession
 from chalicelib.catalog.queries import hosted_sessions as hosted_sessions
 from chalicelib.catalog.seats import NoSuchSession as NoSuchSession
 from chalicelib.catalog.seats import SessionForBooking as SessionForBooking
+from chalicelib.catalog.seats import cancel_session as cancel_session
+from chalicelib.catalog.seats import seats_of as seats_of
 from chalicelib.catalog.seats import session_for_booking as session_for_booking
 from chalicelib.core import clock, ids, money, storage
 from chalicelib.core.auth import Principal, require_owner, require_role
@@ -37,6 +40,16 @@ from chalicelib.core.http import check_version, validate
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.core.settings import get_settings
 from chalicelib.core.table import touch
+
+# Seats, for booking: the counters on a session it moves in its own transactions (each adds one
+# conditional update to the caller's transaction), besides the view of a session it reads
+# (`session_for_booking`) and the session's cancellation by the minimum-players check.
+hold_seats = _seats.hold
+book_seats = _seats.book
+release_held_seats = _seats.release_hold
+confirm_held_seats = _seats.confirm_hold
+release_booked_seats = _seats.release_booked
+offer_seats = _seats.offer
 
 if TYPE_CHECKING:
     from chalicelib.catalog.search_schemas import SessionPage
