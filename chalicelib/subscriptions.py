@@ -4,7 +4,7 @@ mistyped kind fails at publish time. Each subscriber receives a `core.events.Eve
 and must be idempotent (key on `event.event_id`).
 """
 
-NOTIFY = "chalicelib.notifications.reactions:on_event"  # in-app, email and push notices; calendars, reminders
+NOTIFY = "chalicelib.notifications.subscribers:on_event"  # in-app, email and push notices; calendars, reminders
 ANALYTICS = "chalicelib.analytics.service:on_event"  # per-day counters of hosts and the platform
 REVIEW_WINDOW = "chalicelib.reviews.service:on_booking_finished"  # schedules the review window's end
 FOLLOW_SESSION = "chalicelib.wiring:booking_follows_session"  # bookings follow their session's changes

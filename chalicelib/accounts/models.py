@@ -10,14 +10,11 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute, UnicodeSetAttribute
 
 from chalicelib.core.table import BaseItem, VersionedItem
+from chalicelib.core.table import user_pk as user_pk
 
 
 def identity_pk(issuer: str, subject: str) -> str:
     return f"IDENT#{issuer}#{subject}"
-
-
-def user_pk(user_id: str) -> str:
-    return f"USER#{user_id}"
 
 
 class IdentityItem(BaseItem, discriminator="identity"):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# Booking states (DESIGN §4). `disputed` is a flag on the booking, not a state.
+# Booking states. `disputed` is a flag on the booking, not a state.
 REQUESTED = "requested"
 PENDING_PAYMENT = "pending_payment"
 CONFIRMED = "confirmed"
@@ -111,7 +111,7 @@ SESSION_TRANSITIONS: Mapping[tuple[str, str], str] = {
     (SCHEDULED, S_MIN_PLAYERS_UNMET): SESSION_CANCELLED_STATE,
 }
 
-# Durations (DESIGN §4).
+# Durations.
 HOLD_MINUTES = 15
 REQUEST_HOURS = 48  # a request unanswered this long expires (never after the session starts)
 OFFER_HOURS = 2

@@ -27,7 +27,7 @@ MAX_TAGS = 10
 MAX_TAG_CHARS = 30
 MAX_TITLE_WORDS = 12  # title words indexed for the text query
 
-# DESIGN §4: each tier refunds `refund_percent` when cancelled at least `hours_before_start` ahead.
+# Each tier refunds `refund_percent` when cancelled at least `hours_before_start` ahead.
 POLICY_PRESETS: dict[str, tuple[tuple[int, int], ...]] = {
     "flexible": ((24, 100),),
     "moderate": ((120, 100), (24, 50)),

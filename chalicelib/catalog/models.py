@@ -24,6 +24,7 @@ from pynamodb.attributes import (
 )
 
 from chalicelib.core.table import BaseItem, VersionedItem
+from chalicelib.core.table import user_pk as user_pk
 
 LISTING_SK = "LISTING"
 SESSION_SK = "SESSION"
@@ -52,10 +53,6 @@ def listing_sessions_pk(listing_id: str) -> str:
 
 def series_pk(series_id: str) -> str:
     return f"SERIES#{series_id}"
-
-
-def user_pk(user_id: str) -> str:
-    return f"USER#{user_id}"
 
 
 class ListingItem(VersionedItem, discriminator="listing"):

@@ -1,4 +1,4 @@
-"""Events: what happened in one package, told to every package that subscribes (DESIGN §6).
+"""Events: what happened in one package, told to every package that subscribes.
 
 A publisher writes the event into the transaction of the change it describes:
 

@@ -102,6 +102,12 @@ def touch(item: BaseItem) -> None:
     item.updated_at = clock.now()
 
 
+def user_pk(user_id: str) -> str:
+    """The user's partition, `USER#<usr>`: their profile, identity link, favorites, saved searches,
+    Stripe customer, payout account, notification items... each package's items under its own SK."""
+    return f"USER#{user_id}"
+
+
 def raw_key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 

@@ -1,1 +1,3 @@
-"""notifications capability: lands with its own issue."""
+"""notifications capability: the in-app feed, email (localized), mobile push, reminders, chat
+digests, preferences with one-click unsubscribe, and the private calendar feeds — driven by the
+other packages' events (`subscribers`)."""

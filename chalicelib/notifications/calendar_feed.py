@@ -31,7 +31,7 @@ from chalicelib.notifications.models import (
     CalendarEntryItem,
     FeedTokenItem,
     feed_token_pk,
-    user_pk,
+    inbox_pk,
 )
 
 REMINDER = jobs.REMINDER
@@ -54,7 +54,7 @@ class Slot:
 
 def entry(user_id: str, ref_id: str) -> CalendarEntryItem | None:
     try:
-        return CalendarEntryItem.get(user_pk(user_id), CAL_PREFIX + ref_id, consistent_read=True)
+        return CalendarEntryItem.get(inbox_pk(user_id), CAL_PREFIX + ref_id, consistent_read=True)
     except CalendarEntryItem.DoesNotExist:
         return None
 
@@ -97,7 +97,7 @@ def _write(
     moved = existing is not None and (existing.starts_at, existing.ends_at) != (slot.starts_at, slot.ends_at)
     changed = existing is not None and (moved or existing.status != status)
     item = CalendarEntryItem(
-        user_pk(user_id),
+        inbox_pk(user_id),
         CAL_PREFIX + ref_id,
         user_id=user_id,
         ref_id=ref_id,
@@ -163,7 +163,7 @@ def _feed_out(token: str) -> schemas.CalendarFeedOut:
 def _new_token(user_id: str, old: FeedTokenItem | None) -> str:
     token = secrets.token_urlsafe(24)
     with write_transaction() as tx:
-        mine = FeedTokenItem(user_pk(user_id), FEED_SK, user_id=user_id, token=token)
+        mine = FeedTokenItem(inbox_pk(user_id), FEED_SK, user_id=user_id, token=token)
         if old is None:
             tx.save(mine, condition=FeedTokenItem.PK.does_not_exist())
         else:
@@ -175,7 +175,7 @@ def _new_token(user_id: str, old: FeedTokenItem | None) -> str:
 
 def _current(user_id: str) -> FeedTokenItem | None:
     try:
-        return FeedTokenItem.get(user_pk(user_id), FEED_SK, consistent_read=True)
+        return FeedTokenItem.get(inbox_pk(user_id), FEED_SK, consistent_read=True)
     except FeedTokenItem.DoesNotExist:
         return None
 
@@ -244,7 +244,7 @@ def feed(token: str) -> bytes:
     except FeedTokenItem.DoesNotExist:
         raise NotFound("No such calendar.") from None
     found = CalendarEntryItem.query(
-        user_pk(owner.user_id), CalendarEntryItem.SK.startswith(CAL_PREFIX), limit=MAX_FEED_EVENTS
+        inbox_pk(owner.user_id), CalendarEntryItem.SK.startswith(CAL_PREFIX), limit=MAX_FEED_EVENTS
     )
     entries = {e.uid: e for e in (_as_ical(i) for i in found if isinstance(i, CalendarEntryItem))}
     for session in catalog.hosted_sessions(owner.user_id, clock.now() - HOSTED_SINCE, MAX_FEED_EVENTS):

@@ -22,7 +22,7 @@ from chalicelib.core import clock, outbox, timers
 from chalicelib.core.events import Event
 from chalicelib.core.table import write_transaction
 from chalicelib.notifications import domain, jobs
-from chalicelib.notifications.models import DIGEST_SK, ChatDigestItem, user_pk
+from chalicelib.notifications.models import DIGEST_SK, ChatDigestItem, inbox_pk
 
 UNREACHED = "notifications.chat_unreached"
 CHUNK = 300  # user ids per outbox message (the payload limit is 16 KB)
@@ -49,7 +49,7 @@ def note_unreached(conversation_id: str, message_id: str, user_ids: Iterable[str
 
 
 def _pending(user_ids: list[str]) -> set[str]:
-    keys = [(user_pk(u), DIGEST_SK) for u in user_ids]
+    keys = [(inbox_pk(u), DIGEST_SK) for u in user_ids]
     return {item.user_id for item in ChatDigestItem.batch_get(keys) if isinstance(item, ChatDigestItem)}
 
 
@@ -75,7 +75,7 @@ def _start_windows_for(users: list[str]) -> None:
         try:
             with write_transaction() as tx:
                 tx.save(
-                    ChatDigestItem(user_pk(user_id), DIGEST_SK, user_id=user_id, started_at=now),
+                    ChatDigestItem(inbox_pk(user_id), DIGEST_SK, user_id=user_id, started_at=now),
                     condition=ChatDigestItem.PK.does_not_exist(),
                 )
                 timers.schedule(
@@ -102,7 +102,7 @@ def send_digest(user_id: str) -> None:
     from chalicelib.notifications import service
 
     try:
-        marker = ChatDigestItem.get(user_pk(user_id), DIGEST_SK, consistent_read=True)
+        marker = ChatDigestItem.get(inbox_pk(user_id), DIGEST_SK, consistent_read=True)
     except ChatDigestItem.DoesNotExist:
         return  # sent already
     page = chat.list_for(user_id, chat.ConversationsQuery(limit=100, archived=False))

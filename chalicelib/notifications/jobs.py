@@ -15,9 +15,9 @@ CHAT_DIGEST = "notifications.chat_digest"
 
 @timers.handler(REMINDER)
 def _reminder(timer: timers.Timer) -> None:
-    from chalicelib.notifications import reactions
+    from chalicelib.notifications import subscribers
 
-    reactions.remind(timer.payload, timer.timer_id)
+    subscribers.remind(timer.payload, timer.timer_id)
 
 
 @timers.handler(CHAT_DIGEST)

@@ -24,7 +24,8 @@ FEED_SK = "CALFEED"
 DIGEST_SK = "CHATDIGEST"
 
 
-def user_pk(user_id: str) -> str:
+def inbox_pk(user_id: str) -> str:
+    """The partition of a user's notification items (feed, preferences, devices, calendar, digest)."""
     return f"NTF#{user_id}"
 
 

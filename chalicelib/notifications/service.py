@@ -37,8 +37,8 @@ from chalicelib.notifications.models import (
     DeviceItem,
     NotificationItem,
     PreferencesItem,
+    inbox_pk,
     unread_pk,
-    user_pk,
 )
 
 EMAIL, PUSH = "notifications.email", "notifications.push"
@@ -50,7 +50,7 @@ MAX_READ_ALL = 500  # notifications marked read per call of "all"
 
 def preferences_of(user_id: str) -> dict[str, dict[str, bool]]:
     try:
-        stored = PreferencesItem.get(user_pk(user_id), PREFS_SK).choices
+        stored = PreferencesItem.get(inbox_pk(user_id), PREFS_SK).choices
     except PreferencesItem.DoesNotExist:
         stored = {}
     return domain.merged_preferences(stored)
@@ -77,7 +77,7 @@ def notify(
     now = clock.now()
     data = {k: v for k, v in facts.items() if k.endswith("_id")}
     item = NotificationItem(
-        user_pk(contact.user_id),
+        inbox_pk(contact.user_id),
         NOTIFICATION_PREFIX + ntf_id,
         notification_id=ntf_id,
         user_id=contact.user_id,
@@ -209,7 +209,7 @@ def _send_email(message: outbox.Message) -> None:
 
 
 def devices_of(user_id: str) -> list[DeviceItem]:
-    found = DeviceItem.query(user_pk(user_id), DeviceItem.SK.startswith(DEVICE_PREFIX))
+    found = DeviceItem.query(inbox_pk(user_id), DeviceItem.SK.startswith(DEVICE_PREFIX))
     return [d for d in found if isinstance(d, DeviceItem)]
 
 
@@ -242,7 +242,7 @@ def feed(principal: Principal, query: schemas.FeedQuery) -> schemas.FeedPage:
         )
     else:
         found = NotificationItem.query(
-            user_pk(uid),
+            inbox_pk(uid),
             NotificationItem.SK.startswith(NOTIFICATION_PREFIX),
             scan_index_forward=False,
             limit=query.limit,
@@ -259,7 +259,7 @@ def unread_count(user_id: str) -> int:
 
 
 def _mark_read(user_id: str, ntf_id: str) -> bool:
-    item = NotificationItem(user_pk(user_id), NOTIFICATION_PREFIX + ntf_id)
+    item = NotificationItem(inbox_pk(user_id), NOTIFICATION_PREFIX + ntf_id)
     try:
         item.update(
             actions=[
@@ -292,7 +292,7 @@ def mark_read(principal: Principal, request: schemas.MarkRead) -> schemas.ReadRe
 
 def get_preferences(principal: Principal) -> schemas.PreferencesOut:
     try:
-        item = PreferencesItem.get(user_pk(principal.user_id), PREFS_SK)
+        item = PreferencesItem.get(inbox_pk(principal.user_id), PREFS_SK)
         stored, version = item.choices, int(item.version or 1)
     except PreferencesItem.DoesNotExist:
         stored, version = {}, 0
@@ -319,9 +319,9 @@ def put_preferences(
     if errors:
         raise ValidationFailed("Some preferences cannot be set.", errors=errors)
     try:
-        item = PreferencesItem.get(user_pk(principal.user_id), PREFS_SK, consistent_read=True)
+        item = PreferencesItem.get(inbox_pk(principal.user_id), PREFS_SK, consistent_read=True)
     except PreferencesItem.DoesNotExist:
-        item = PreferencesItem(user_pk(principal.user_id), PREFS_SK, user_id=principal.user_id, choices={})
+        item = PreferencesItem(inbox_pk(principal.user_id), PREFS_SK, user_id=principal.user_id, choices={})
     check_version(expected_version, int(item.version or 0))
     choices: dict[str, Any] = dict(item.choices or {})
     for category, channels in body.categories.items():
@@ -343,7 +343,7 @@ def unsubscribe(user_id: str, category: str, signature: str) -> str:
     """The one-click unsubscribe: email off for the category. 404 for a bad link."""
     if not domain.valid_unsubscribe(get_secret("cursor_secret"), user_id, category, signature):
         raise NotFound("No such subscription.")
-    pk = user_pk(user_id)
+    pk = inbox_pk(user_id)
     try:
         item = PreferencesItem.get(pk, PREFS_SK, consistent_read=True)
     except PreferencesItem.DoesNotExist:
@@ -379,7 +379,7 @@ def add_device(principal: Principal, body: schemas.DeviceIn) -> schemas.DeviceOu
         ) from None
     did = device_id(body.platform, body.token)
     item = DeviceItem(
-        user_pk(principal.user_id),
+        inbox_pk(principal.user_id),
         DEVICE_PREFIX + did,
         device_id=did,
         user_id=principal.user_id,
@@ -394,7 +394,7 @@ def add_device(principal: Principal, body: schemas.DeviceIn) -> schemas.DeviceOu
 def remove_device(principal: Principal, body: schemas.DeviceIn) -> None:
     did = device_id(body.platform, body.token)
     try:
-        item = DeviceItem.get(user_pk(principal.user_id), DEVICE_PREFIX + did)
+        item = DeviceItem.get(inbox_pk(principal.user_id), DEVICE_PREFIX + did)
     except DeviceItem.DoesNotExist:
         raise NotFound("No such device.") from None
     item.delete()

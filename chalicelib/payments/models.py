@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from chalicelib.core.table import BaseItem
+from chalicelib.core.table import BaseItem, user_pk
 
 STRIPE_EVENT_SK = "STRIPE_EVENT"
 
@@ -33,8 +33,7 @@ class StripeEventItem(BaseItem, discriminator="stripe_event"):
     stripe_created = UTCDateTimeAttribute()
 
 
-def customer_pk(user_id: str) -> str:
-    return f"USER#{user_id}"
+customer_pk = user_pk  # the Stripe customer and payout account live in the user's partition
 
 
 STRIPE_CUSTOMER_SK = "STRIPE_CUSTOMER"

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from chalicelib.core import clock, connections, events, outbox, realtime, sweep
 from chalicelib.core.table import write_transaction
 from chalicelib.notifications import email as email_adapter
-from chalicelib.notifications import reactions
+from chalicelib.notifications import subscribers
 from tests.api.booking_helpers import FREE, book, deliver, listing_with_sessions, pay, stripe_client
 from tests.api.catalog_helpers import NOW
 from tests.api.chat_helpers import frames_of
@@ -85,8 +85,8 @@ def test_a_repeated_event_sends_nothing_twice(api: Any, token_for: Any, ses: Fla
     booking_id = book(api, token, setup.session_id).json["id"]
     [message] = [m for m in outbox.for_subject(booking_id) if m.kind == "booking.confirmed"]
     event = events.Event(message.message_id, message.kind, message.subject, message.payload, message.created_at)
-    reactions.on_event(event)  # delivered again, as at-least-once allows
-    reactions.on_event(event)
+    subscribers.on_event(event)  # delivered again, as at-least-once allows
+    subscribers.on_event(event)
     events.dispatch(message)  # and the event itself sent again
     with write_transaction() as tx:  # and published again by a retried change
         events.publish(tx, "booking.confirmed", subject=booking_id, dedupe=booking_id, **message.payload)
