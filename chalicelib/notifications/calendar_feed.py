@@ -19,12 +19,12 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.catalog import service as catalog
-from chalicelib.core import clock, timers
+from chalicelib.core import clock, ical, timers
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import NotFound
 from chalicelib.core.settings import get_settings
 from chalicelib.core.table import write_transaction
-from chalicelib.notifications import domain, ical, jobs, schemas
+from chalicelib.notifications import domain, jobs, schemas
 from chalicelib.notifications.models import (
     CAL_PREFIX,
     FEED_SK,
@@ -39,6 +39,7 @@ MAX_FEED_EVENTS = 500
 HOSTED_SINCE = timedelta(days=30)  # hosted sessions stay in the feed for a month after they start
 HOSTING, BOOKED = "You host this session.", "Your booking on Sesh."
 CONFIRMED, CANCELLED = "confirmed", "cancelled"
+PRODID = "-//Sesh//Notifications//EN"
 
 
 @dataclass(frozen=True)
@@ -202,31 +203,31 @@ def _uid(ref_id: str) -> str:
     return f"{ref_id}@sesh"
 
 
-def _as_ical(item: CalendarEntryItem) -> ical.Entry:
-    return ical.Entry(
+def _as_ical(item: CalendarEntryItem) -> ical.Event:
+    return ical.Event(
         uid=_uid(item.ref_id),
-        title=item.title,
+        summary=item.title,
         starts_at=item.starts_at,
         ends_at=item.ends_at,
         timezone=item.timezone,
-        status=item.status,
+        cancelled=item.status == CANCELLED,
         sequence=int(item.sequence or 0),
         stamp=item.updated_at,
         description=HOSTING if item.role == domain.HOST else BOOKED,
     )
 
 
-def _hosted_as_ical(session: catalog.HostedSession, shown: ical.Entry | None) -> ical.Entry:
+def _hosted_as_ical(session: catalog.HostedSession, shown: ical.Event | None) -> ical.Event:
     # A new session is version 1 (SEQUENCE 0); each edit and the cancellation add 1. Never below what the
     # host's entry showed: calendar apps ignore an event whose SEQUENCE went down.
     sequence = max(session.version - 1, shown.sequence if shown is not None else 0)
-    return ical.Entry(
+    return ical.Event(
         uid=_uid(session.session_id),
-        title=session.listing_title,
+        summary=session.listing_title,
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         timezone=session.timezone,
-        status=CANCELLED if session.cancelled else CONFIRMED,
+        cancelled=session.cancelled,
         sequence=sequence,
         stamp=session.updated_at,
         description=HOSTING,
@@ -250,20 +251,19 @@ def feed(token: str) -> bytes:
     for session in catalog.hosted_sessions(owner.user_id, clock.now() - HOSTED_SINCE, MAX_FEED_EVENTS):
         uid = _uid(session.session_id)
         entries[uid] = _hosted_as_ical(session, entries.get(uid))
-    return ical.calendar(entries.values(), name="Sesh")
+    return ical.calendar(entries.values(), name="Sesh", prodid=PRODID)
 
 
 def invitation(facts: dict[str, Any]) -> bytes:
     """The .ics attached to a booking confirmation (and to its reschedule notice)."""
-    item = ical.Entry(
+    item = ical.Event(
         uid=_uid(str(facts["booking_id"])),
-        title=str(facts.get("title") or "Sesh"),
+        summary=str(facts.get("title") or "Sesh"),
         starts_at=datetime.fromisoformat(str(facts["starts_at"])),
         ends_at=datetime.fromisoformat(str(facts["ends_at"])),
         timezone=str(facts.get("session_timezone") or "UTC"),
-        status=CONFIRMED,
         sequence=int(facts.get("sequence") or 0),
         stamp=clock.now(),
         description=BOOKED,
     )
-    return ical.calendar([item], name=item.title)
+    return ical.calendar([item], name=item.summary, prodid=PRODID)
