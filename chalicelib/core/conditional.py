@@ -29,6 +29,7 @@ from chalicelib.core.table import sent_keys
 
 T = TypeVar("T")
 ATTEMPTS = 6
+REFUSED = "ConditionalCheckFailed"  # a cancellation reason: this item's condition failed
 _CONFLICT_ERRORS = frozenset({"TransactionCanceledException", "TransactionConflictException"})
 _WRITE_ERRORS = (PutError, UpdateError, DeleteError, TransactWriteError)
 
@@ -48,7 +49,7 @@ def condition_failed(error: BaseException) -> bool:
     """Did a condition refuse this write? A single write's own condition (or a VersionAttribute's),
     or, in a transaction, any item's."""
     if isinstance(error, TransactWriteError):
-        return any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in error.cancellation_reasons or [])
+        return any(getattr(r, "code", None) == REFUSED for r in error.cancellation_reasons or [])
     if isinstance(error, _WRITE_ERRORS):
         return error.cause_response_code == "ConditionalCheckFailedException"
     return False
@@ -78,7 +79,7 @@ def run(build: Callable[[TransactWrite], T]) -> T:
             return result
         except TransactWriteError as exc:
             codes = [getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons or []]
-            failed = {key for key, code in zip(sent, codes, strict=False) if code == "ConditionalCheckFailed"}
+            failed = {key for key, code in zip(sent, codes, strict=False) if code == REFUSED}
             if failed:
                 raise Refused(failed) from None
             conflict = exc.cause_response_code in _CONFLICT_ERRORS and not codes
