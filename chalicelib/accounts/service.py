@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.accounts import schemas
 from chalicelib.accounts.models import HostProfileItem, IdentityItem, UserItem, identity_pk, user_pk
-from chalicelib.core import clock, ids, storage
+from chalicelib.core import clock, conditional, ids, storage
 from chalicelib.core.auth import Claims, Principal
 from chalicelib.core.exceptions import FieldError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.core.http import check_version
@@ -166,12 +166,8 @@ def update_me(principal: Principal, change: schemas.UpdateMe, expected_version: 
     for name, value in fields.items():
         setattr(user, name, value)
     touch(user)
-    try:
-        user.save()  # conditional on the version we read (VersionAttribute)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise PreconditionFailed("The profile changed while you edited it; reload and retry.") from None
-        raise
+    if not conditional.write(user.save):  # conditional on the version we read (VersionAttribute)
+        raise PreconditionFailed("The profile changed while you edited it; reload and retry.")
     return _me(user, host, principal)
 
 
@@ -195,7 +191,7 @@ def become_host(principal: Principal, profile: schemas.HostProfileIn, expected_v
                 condition=IdentityItem.PK.exists(),
             )
     except (TransactWriteError, UpdateError) as exc:
-        if "ConditionalCheckFailed" in str(exc):
+        if conditional.condition_failed(exc):
             raise PreconditionFailed("The host profile changed while you edited it; reload and retry.") from None
         raise
     user.is_host = True

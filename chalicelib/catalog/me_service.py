@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from pynamodb.exceptions import DeleteError, PutError
-
 from chalicelib.catalog import domain, service, views
 from chalicelib.catalog import search_schemas as sch
 from chalicelib.catalog.models import LISTING_SK, FavoriteItem, ListingItem, SavedSearchItem, listing_pk, user_pk
-from chalicelib.core import clock, ids
+from chalicelib.core import clock, conditional, ids
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, NotFound
 from chalicelib.core.pagination import Page, decode_cursor, encode_cursor
@@ -23,13 +21,8 @@ MAX_SAVED_SEARCHES = 50
 def add_favorite(principal: Principal, listing_id: str) -> None:
     """Idempotent: favoriting twice keeps the first time."""
     service.visible_listing(principal, listing_id)
-    try:
-        FavoriteItem(user_pk(principal.user_id), FAV + listing_id, listing_id=listing_id).save(
-            condition=FavoriteItem.PK.does_not_exist()
-        )
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    favorite = FavoriteItem(user_pk(principal.user_id), FAV + listing_id, listing_id=listing_id)
+    conditional.write(lambda: favorite.save(condition=FavoriteItem.PK.does_not_exist()))
 
 
 def remove_favorite(principal: Principal, listing_id: str) -> None:
@@ -107,9 +100,6 @@ def saved_searches(principal: Principal, limit: int, cursor: str | None) -> Page
 def delete_search(principal: Principal, search_id: str) -> None:
     if not ids.is_id(search_id, "srch"):
         raise NotFound("No such saved search.")
-    try:
-        SavedSearchItem(user_pk(principal.user_id), SEARCH + search_id).delete(condition=SavedSearchItem.PK.exists())
-    except DeleteError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("No such saved search.") from None
-        raise
+    saved = SavedSearchItem(user_pk(principal.user_id), SEARCH + search_id)
+    if not conditional.write(lambda: saved.delete(condition=SavedSearchItem.PK.exists())):
+        raise NotFound("No such saved search.")

@@ -29,6 +29,7 @@ from chalicelib.catalog.models import (
     listing_pk,
     schedule_pk,
 )
+from chalicelib.core import conditional
 from chalicelib.core.exceptions import Conflict
 from chalicelib.core.table import write_transaction
 
@@ -116,7 +117,7 @@ def _commit(host_id: str, listing: ListingItem, chunk: Sequence[Write], rev: int
         # PynamoDB orders a transaction's items by kind, not as added: ask the table what failed.
         if "TransactionConflict" in codes or _rev(host_id) != rev:
             raise _GuardMoved() from None
-        if "ConditionalCheckFailed" not in codes:
+        if not conditional.condition_failed(exc):
             raise
         current = ListingItem.get(listing_pk(listing.listing_id), LISTING_SK, consistent_read=True)
         if current.version != listing.version or current.status == domain.ARCHIVED:

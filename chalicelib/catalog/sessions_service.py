@@ -25,7 +25,7 @@ from chalicelib.catalog.models import (
     series_pk,
     session_pk,
 )
-from chalicelib.core import clock, ids
+from chalicelib.core import clock, conditional, ids
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.core.http import check_version
@@ -279,7 +279,7 @@ def _cancel(listing: ListingItem, sessions: Sequence[SessionItem]) -> None:
                     )
                     tx.delete(schedule.slot_key(listing.host_id, _slot(s)))
         except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in str(exc.cancellation_reasons):
+            if conditional.condition_failed(exc):
                 raise Conflict("A session changed meanwhile; reload and retry.", code="concurrent_change") from None
             raise
     for s in sessions:

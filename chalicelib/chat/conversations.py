@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 
 from chalicelib.chat import access as access_mod
@@ -28,7 +28,7 @@ from chalicelib.chat.models import (
     user_conversations_pk,
 )
 from chalicelib.chat.txn import Transaction, failed_on
-from chalicelib.core import clock, ids
+from chalicelib.core import clock, conditional, ids
 from chalicelib.core.exceptions import FieldError, PreconditionFailed, ValidationFailed
 from chalicelib.core.http import check_version
 from chalicelib.core.pagination import decode_cursor, encode_cursor
@@ -189,12 +189,8 @@ def update_settings(
     for name, value in fields.items():
         path = getattr(cls, name)
         actions.append(path.set(value) if value not in (None, "") else path.remove())
-    try:
-        conversation.update(actions=actions, condition=cls.settings_version == current)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise PreconditionFailed("The settings changed meanwhile; reload and retry.") from None
-        raise
+    if not conditional.write(lambda: conversation.update(actions=actions, condition=cls.settings_version == current)):
+        raise PreconditionFailed("The settings changed meanwhile; reload and retry.")
     view = views.conversation(conversation, found.member)
     data = {
         "conversation_id": conversation_id,

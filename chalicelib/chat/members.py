@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 
 from chalicelib.accounts import service as accounts
@@ -28,7 +28,7 @@ from chalicelib.chat.models import (
     user_conversations_pk,
 )
 from chalicelib.chat.txn import Transaction, conflicted, failed_on
-from chalicelib.core import clock
+from chalicelib.core import clock, conditional
 from chalicelib.core.exceptions import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from chalicelib.core.pagination import PageQuery, decode_cursor, encode_cursor
 
@@ -207,12 +207,10 @@ def change_role(user_id: str, conversation_id: str, member_id: str, request: sch
     if member_id == user_id:
         raise Conflict("The owner keeps their role; leave the group to hand it over.", code="owner_role")
     target = MemberItem(access.conversation.PK, member_sk(member_id))
-    try:
-        target.update(actions=[MemberItem.role.set(request.role)], condition=MemberItem.PK.exists())
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("No such member.") from None
-        raise
+    if not conditional.write(
+        lambda: target.update(actions=[MemberItem.role.set(request.role)], condition=MemberItem.PK.exists())
+    ):
+        raise NotFound("No such member.")
     data = {"conversation_id": conversation_id, "user_id": member_id, "role": request.role, "by": user_id}
     fanout.to_members(access, "member.updated", data)
     return views.member(target)
@@ -242,10 +240,6 @@ def my_settings(user_id: str, conversation_id: str, request: schemas.MySettings)
         actions.append(MemberItem.archived_seq.set(seq) if request.archived else MemberItem.archived_seq.remove())
     if request.muted is not None:
         actions.append(MemberItem.muted.set(request.muted))
-    try:
-        member.update(actions=actions, condition=MemberItem.PK.exists())
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(access_mod.NOT_FOUND) from None
-        raise
+    if not conditional.write(lambda: member.update(actions=actions, condition=MemberItem.PK.exists())):
+        raise NotFound(access_mod.NOT_FOUND)
     return views.conversation(access.conversation, member)

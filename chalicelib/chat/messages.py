@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 
@@ -42,7 +42,7 @@ from chalicelib.chat.models import (
     rate_pk,
 )
 from chalicelib.chat.txn import Transaction, conflicted, failed_on
-from chalicelib.core import clock, events, ids
+from chalicelib.core import clock, conditional, events, ids
 from chalicelib.core.exceptions import Conflict, FieldError, Forbidden, NotFound, RateLimited, ValidationFailed
 from chalicelib.core.observability import logger
 from chalicelib.core.pagination import decode_cursor, encode_cursor
@@ -321,15 +321,14 @@ def edit(user_id: str, conversation_id: str, message_id: str, request: schemas.E
     new_words = domain.words(request.body)
     now = clock.now()
     words_action = MessageItem.words.set(set(new_words)) if new_words else MessageItem.words.remove()
-    try:
-        item.update(
+    edited = conditional.write(
+        lambda: item.update(
             actions=[MessageItem.body.set(request.body), MessageItem.edited_at.set(now), words_action],
             condition=MessageItem.deleted_at.does_not_exist(),
         )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("The message was deleted meanwhile.", code="message_deleted") from None
-        raise
+    )
+    if not edited:
+        raise Conflict("The message was deleted meanwhile.", code="message_deleted")
     search.unindex(conversation_id, message_id, old_words - set(new_words))
     search.index(conversation_id, message_id, [w for w in new_words if w not in old_words])
     _refresh_last(access.conversation, item)
@@ -396,11 +395,9 @@ def _refresh_last(conversation: ConversationItem, item: MessageItem) -> None:
         sent_at=item.created_at,
         deleted=item.deleted_at is not None,
     )
-    try:
-        ConversationItem(conversation.PK, META_SK).update(
+    conditional.write(
+        lambda: ConversationItem(conversation.PK, META_SK).update(
             actions=[ConversationItem.last_message.set(last)],
             condition=Path(["last_message", "message_id"]) == item.message_id,
         )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    )

@@ -7,7 +7,9 @@ the conversation (bounded by MAX_PINS), marked on the message too, changed toget
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from functools import partial
+
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import size
 
 from chalicelib.chat import access as access_mod
@@ -15,7 +17,7 @@ from chalicelib.chat import domain, fanout, schemas, views
 from chalicelib.chat.messages import get_item
 from chalicelib.chat.models import META_SK, ConversationItem, MessageItem, conversation_pk, message_sk
 from chalicelib.chat.txn import Transaction, failed_on
-from chalicelib.core import clock
+from chalicelib.core import clock, conditional
 from chalicelib.core.exceptions import Conflict
 
 
@@ -38,13 +40,10 @@ def toggle(
         cls = MessageItem
         action = cls.reactions.add({element}) if added else cls.reactions.delete({element})
         present = cls.reactions.contains(element)
-        try:
-            item.update(actions=[action], condition=cls.deleted_at.does_not_exist() & (~present if added else present))
+        condition = cls.deleted_at.does_not_exist() & (~present if added else present)
+        if conditional.write(partial(item.update, actions=[action], condition=condition)):
             break
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            item = _live(conversation_id, message_id)  # a second tap raced this one: decide again
+        item = _live(conversation_id, message_id)  # a second tap raced this one: decide again
     else:
         raise Conflict("The reactions changed meanwhile; try again.", code="busy")
     reactions = views.reactions(item.reactions)

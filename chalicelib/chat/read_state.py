@@ -9,27 +9,18 @@ sender of a direct message once it reached one of the recipient's devices.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.chat import access as access_mod
 from chalicelib.chat import domain, fanout, schemas
 from chalicelib.chat.access import Loaded
 from chalicelib.chat.models import MemberItem, MessageItem, conversation_pk, member_sk, message_sk
-from chalicelib.core import ids
+from chalicelib.core import conditional, ids
 from chalicelib.core.exceptions import NotFound
 
 
 def _forward(item: MemberItem, actions: list[object], seq_attribute: object, seq: int) -> bool:
-    try:
-        item.update(
-            actions=actions,  # type: ignore[arg-type]
-            condition=MemberItem.PK.exists() & (seq_attribute < seq),  # type: ignore[operator]
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False  # already further on, or no longer a member
-        raise
-    return True
+    condition = MemberItem.PK.exists() & (seq_attribute < seq)  # type: ignore[operator]
+    # False: already further on, or no longer a member
+    return conditional.write(lambda: item.update(actions=actions, condition=condition))  # type: ignore[arg-type]
 
 
 def mark_read(user_id: str, conversation_id: str, message_id: str) -> schemas.ReadState:

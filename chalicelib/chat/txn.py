@@ -12,9 +12,9 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core import conditional
 from chalicelib.core.table import BaseItem, sent_keys, write_transaction
 
-CONDITION_FAILED = "ConditionalCheckFailed"
 CONFLICT = "TransactionConflict"
 
 
@@ -52,7 +52,7 @@ class Transaction:
 
 
 def failed_on(reasons: dict[str, str], label: str) -> bool:
-    return reasons.get(label) == CONDITION_FAILED
+    return reasons.get(label) == conditional.REFUSED
 
 
 def conflicted(error: TransactWriteError, reasons: dict[str, str]) -> bool:

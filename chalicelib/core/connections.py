@@ -23,9 +23,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import UpdateError
 
-from chalicelib.core import clock
+from chalicelib.core import clock, conditional
 from chalicelib.core.settings import get_settings
 from chalicelib.core.table import BaseItem, write_transaction
 
@@ -132,13 +131,11 @@ def drop(connection_id: str, user_id: str | None = None) -> None:
     if not owner:
         return
     cls = UserConnectionsItem
-    try:
-        cls(user_set_pk(owner), USER_SK).update(
+    conditional.write(
+        lambda: cls(user_set_pk(owner), USER_SK).update(
             actions=[cls.connection_ids.delete({connection_id})], condition=cls.PK.exists()
         )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    )
 
 
 def of_user(user_id: str) -> list[Connection]:
@@ -196,13 +193,12 @@ def throttle(connection_id: str, interval_seconds: float) -> Connection | None:
     cls = ConnectionItem
     item = cls(connection_pk(connection_id), SK)
     since = now - timedelta(seconds=interval_seconds)
-    try:
-        item.update(
+    written = conditional.write(
+        lambda: item.update(
             actions=[cls.throttled_at.set(now)],
             condition=cls.PK.exists() & (cls.throttled_at.does_not_exist() | (cls.throttled_at <= since)),
         )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    )
+    if not written:
+        return None
     return _out(item) if _alive(item) else None

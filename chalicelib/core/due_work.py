@@ -26,9 +26,8 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import UpdateError
 
-from chalicelib.core import clock, due_index
+from chalicelib.core import clock, conditional, due_index
 from chalicelib.core.observability import logger
 from chalicelib.core.table import BaseItem
 
@@ -149,10 +148,6 @@ def checked_payload(payload: Mapping[str, Any] | None) -> dict[str, Any]:
     return data
 
 
-def _conditional_failed(error: UpdateError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
-
-
 def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:_ERROR_CHARS]
 
@@ -172,25 +167,14 @@ def claim(entry: DueItem, now: datetime) -> DueItem | None:
         cls.attempts.add(1),
         cls.updated_at.set(now),
     ]
-    try:
-        item.update(actions, condition=cls.status.is_in(PENDING, RUNNING) & (cls.next_at <= now))
-    except UpdateError as error:
-        if _conditional_failed(error):
-            return None
-        raise
-    return item
+    condition = cls.status.is_in(PENDING, RUNNING) & (cls.next_at <= now)
+    return item if conditional.write(lambda: item.update(actions, condition=condition)) else None
 
 
 def _settle(item: DueItem, actions: list[Any]) -> bool:
     """Apply `actions` if the item still carries our claim; False when it does not any more."""
     cls = type(item)
-    try:
-        item.update(actions, condition=cls.claim_token == item.claim_token)
-    except UpdateError as error:
-        if _conditional_failed(error):
-            return False
-        raise
-    return True
+    return conditional.write(lambda: item.update(actions, condition=cls.claim_token == item.claim_token))
 
 
 def _leave_index(cls: type[DueItem]) -> list[Any]:
@@ -243,14 +227,12 @@ def _drop_finished_entry(entry: DueItem) -> None:
     cls = type(entry)
     if entry.status not in (DONE, FAILED) or entry.GSI3PK is None:
         return
-    try:
-        entry.update(
+    conditional.write(
+        lambda: entry.update(
             [cls.GSI3PK.remove(), cls.GSI3SK.remove()],
             condition=(cls.status == entry.status) & (cls.GSI3PK == entry.GSI3PK),
         )
-    except UpdateError as error:
-        if not _conditional_failed(error):
-            raise
+    )
 
 
 def process(entry: DueItem, now: datetime) -> Result:

@@ -15,9 +15,8 @@ from datetime import timedelta
 
 from chalice.app import Request
 from pynamodb.attributes import NumberAttribute
-from pynamodb.exceptions import UpdateError
 
-from chalicelib.core import clock
+from chalicelib.core import clock, conditional
 from chalicelib.core.exceptions import RateLimited
 from chalicelib.core.settings import get_settings
 from chalicelib.core.table import BaseItem
@@ -52,8 +51,8 @@ def hit(name: str, caller: str) -> None:
     now = clock.now()
     start, retry_after = fixed_window(now.timestamp(), limit.per_seconds)
     counter = RateCounterItem(f"RATE#{name}#{caller}", str(start))
-    try:
-        counter.update(
+    counted = conditional.write(
+        lambda: counter.update(
             actions=[
                 RateCounterItem.hits.add(1),
                 RateCounterItem.expires_at.set(now + timedelta(seconds=limit.per_seconds + 60)),
@@ -61,14 +60,13 @@ def hit(name: str, caller: str) -> None:
             ],
             condition=RateCounterItem.hits.does_not_exist() | (RateCounterItem.hits < limit.requests),
         )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    )
+    if not counted:
         raise RateLimited(
             f"Too many requests: at most {limit.requests} per {limit.per_seconds} seconds. "
             f"Try again in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
-        ) from None
+        )
 
 
 def check(name: str, request: Request) -> None:

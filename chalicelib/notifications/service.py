@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.pagination import ResultIterator
 
 from chalicelib.accounts import service as accounts
-from chalicelib.core import clock, outbox, realtime
+from chalicelib.core import clock, conditional, outbox, realtime
 from chalicelib.core.auth import Principal
 from chalicelib.core.exceptions import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.core.http import check_version
@@ -126,8 +126,7 @@ def notify(
                     },
                 )
     except TransactWriteError as exc:
-        codes = [getattr(r, "code", None) for r in exc.cancellation_reasons or [] if r is not None]
-        if "ConditionalCheckFailed" in codes:
+        if conditional.condition_failed(exc):
             return None  # delivered before: nothing is sent twice
         raise
     if domain.IN_APP in channels:
@@ -260,8 +259,9 @@ def unread_count(user_id: str) -> int:
 
 def _mark_read(user_id: str, ntf_id: str) -> bool:
     item = NotificationItem(inbox_pk(user_id), NOTIFICATION_PREFIX + ntf_id)
-    try:
-        item.update(
+    # False: not there, or read already
+    return conditional.write(
+        lambda: item.update(
             actions=[
                 NotificationItem.read_at.set(clock.now()),
                 NotificationItem.GSI1PK.remove(),
@@ -269,11 +269,7 @@ def _mark_read(user_id: str, ntf_id: str) -> bool:
             ],
             condition=NotificationItem.PK.exists() & NotificationItem.read_at.does_not_exist(),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False  # not there, or read already
-        raise
-    return True
+    )
 
 
 def mark_read(principal: Principal, request: schemas.MarkRead) -> schemas.ReadResult:
@@ -330,12 +326,8 @@ def put_preferences(
         choices[category] = merged
     item.choices = choices
     item.updated_at = clock.now()
-    try:
-        item.save()  # conditional on the version read (VersionedItem)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise PreconditionFailed("Your preferences changed meanwhile; read them again.") from None
-        raise
+    if not conditional.write(item.save):  # conditional on the version read (VersionedItem)
+        raise PreconditionFailed("Your preferences changed meanwhile; read them again.")
     return _prefs_out(domain.merged_preferences(choices), int(item.version or 1))
 
 
@@ -352,12 +344,8 @@ def unsubscribe(user_id: str, category: str, signature: str) -> str:
     choices[category] = {**dict(choices.get(category) or {}), domain.EMAIL: False}
     item.choices = choices
     item.updated_at = clock.now()
-    try:
-        item.save()
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("Your preferences changed meanwhile; open the link again.") from None
-        raise
+    if not conditional.write(item.save):
+        raise Conflict("Your preferences changed meanwhile; open the link again.")
     return category
 
 

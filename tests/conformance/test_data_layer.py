@@ -10,7 +10,7 @@ import pytest
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, TransactWriteError
 
-from chalicelib.core import idempotency
+from chalicelib.core import conditional, idempotency
 from chalicelib.core.exceptions import ValidationFailed
 from chalicelib.core.table import BaseItem, VersionedItem, write_transaction
 
@@ -164,3 +164,36 @@ def test_a_failed_action_leaves_the_key_free_to_retry():
         "status": 201,
         "body": 1,
     }
+
+
+def test_conditional_write_answers_false_when_a_condition_refuses():
+    claim = Claim("W#1", "CLAIM#a", owner="a")
+    assert conditional.write(lambda: claim.save(condition=Claim.PK.does_not_exist())) is True
+    assert conditional.write(lambda: claim.save(condition=Claim.PK.does_not_exist())) is False
+    assert conditional.write(lambda: claim.update([Claim.owner.set("b")], condition=Claim.owner == "x")) is False
+    assert conditional.write(lambda: claim.delete(condition=Claim.owner == "x")) is False
+    assert Claim.get("W#1", "CLAIM#a", consistent_read=True).owner == "a"
+    assert conditional.write(lambda: claim.delete(condition=Claim.owner == "a")) is True
+
+    def guarded_pair() -> None:
+        with write_transaction() as tx:
+            tx.save(Claim("W#1", "CLAIM#b", owner="b"))
+            tx.condition_check(Claim, "W#1", "CLAIM#a", condition=Claim.PK.exists())
+
+    assert conditional.write(guarded_pair) is False
+    assert list(Claim.query("W#1")) == []
+
+
+def test_conditional_write_reraises_every_other_failure():
+    with pytest.raises(PutError) as put_error:
+        conditional.write(lambda: Claim("", "CLAIM#a", owner="a").save(condition=Claim.PK.does_not_exist()))
+    assert put_error.value.cause_response_code == "ValidationException"
+
+    def same_item_twice() -> None:
+        with write_transaction() as tx:
+            tx.save(Claim("W#2", "CLAIM#a", owner="a"), condition=Claim.PK.does_not_exist())
+            tx.delete(Claim("W#2", "CLAIM#a"))
+
+    with pytest.raises(TransactWriteError) as tx_error:
+        conditional.write(same_item_twice)
+    assert tx_error.value.cause_response_code == "ValidationException"
