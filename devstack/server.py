@@ -8,8 +8,9 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import ASGIApp
+from starlette.requests import Request
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devstack.config import HOST, StackConfig
 from devstack.connections_api import ConnectionsApi
@@ -18,8 +19,6 @@ from devstack.gateway_http import HttpGateway
 from devstack.gateway_ws import WebsocketGateway
 from devstack.lambda_runtime import Invoker
 from devstack.ws_registry import MAX_MESSAGE_BYTES
-
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def build_app(config: StackConfig, app_module: Any, dev: DevContext) -> ASGIApp:
@@ -35,9 +34,23 @@ def build_app(config: StackConfig, app_module: Any, dev: DevContext) -> ASGIApp:
     connections_api = ConnectionsApi(dev.registry)
     routes += connections_api.routes()
     routes += DevRoutes(dev).routes()
-    # Everything else is the API, as API Gateway would route it.
-    routes.append(Route("/{path:path}", HttpGateway(invoker).handle, methods=ALL_METHODS))
-    return connections_api.fast_post(Starlette(routes=routes))
+    # Everything else is the API, as API Gateway would route it: every path, even one whose decoded form
+    # no route pattern matches (a %0A in a parameter), reaches the gateway (which answers problem+json).
+    app = Starlette(routes=routes)
+    app.router.redirect_slashes = False  # API Gateway does not redirect /a/ to /a: the app answers
+    app.router.default = _to_gateway(HttpGateway(invoker), app.router.default)
+    return connections_api.fast_post(app)
+
+
+def _to_gateway(gateway: HttpGateway, default: ASGIApp) -> ASGIApp:
+    async def unmatched(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await default(scope, receive, send)
+            return
+        response = await gateway.handle(Request(scope, receive))
+        await response(scope, receive, send)
+
+    return unmatched
 
 
 def build_server(config: StackConfig, app: ASGIApp) -> uvicorn.Server:

@@ -23,6 +23,11 @@ def test_routes_errors_and_cors_go_through_the_gateway(stack: Stack) -> None:
 
     unknown = stack.get("/v2/nothing/here")
     assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    # Any path reaches the app as API Gateway hands it over, a line feed in a parameter included.
+    for odd in ("/v1/users/usr_x%0A", "/v1/admin/bookings/%C2%A4%0A/refund", "/v1/me/"):
+        answer = stack.request("POST" if odd.endswith("refund") else "GET", odd)
+        assert answer.headers["content-type"] == "application/problem+json", (odd, answer.text)
+        assert answer.status_code in (401, 404), (odd, answer.status_code)
 
     preflight = stack.request("OPTIONS", "/v1/me", headers={
         "Origin": "http://localhost:5173", "Access-Control-Request-Method": "PATCH"})  # fmt: skip
