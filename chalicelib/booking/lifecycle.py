@@ -84,6 +84,27 @@ def close(
         payments.request_release(tx, subject_id=b.booking_id, payment_intent_id=b.payment_intent_id)
 
 
+def confirm(tx: TransactWrite, b: BookingItem, event: str, *extra: Any) -> None:
+    """A held seat becomes booked (`event`: the host's accept, or the payment received): the hold's or
+    the request's timer goes, the player joins the session chat, everyone hears `booking.confirmed`."""
+    catalog.confirm_held_seats(tx, b.session_id, int(b.seats))
+    store.move(tx, b, domain.booking_next(b.state, event), *extra)
+    timers.cancel(tx, f"{'hold' if b.state == domain.PENDING_PAYMENT else 'request'}#{b.booking_id}")
+    effects.chat_roster(
+        tx, action="join", booking_id=b.booking_id, session_id=b.session_id, host_id=b.host_id, player_id=b.player_id
+    )
+    effects.event(
+        tx,
+        "booking.confirmed",
+        subject=b.booking_id,
+        dedupe=b.booking_id,
+        booking_id=b.booking_id,
+        session_id=b.session_id,
+        player_id=b.player_id,
+        host_id=b.host_id,
+    )
+
+
 # Timers
 
 
@@ -231,27 +252,7 @@ def accept(principal: Principal, booking_id: str) -> schemas.BookingOut:
     def change(tx: TransactWrite, fresh: BookingItem) -> bool:
         if fresh.state != domain.REQUESTED:
             raise Conflict(f"The booking is {fresh.state}.", code="invalid_state", extra={"state": fresh.state})
-        catalog.confirm_held_seats(tx, fresh.session_id, int(fresh.seats))
-        store.move(tx, fresh, domain.CONFIRMED)
-        timers.cancel(tx, f"request#{fresh.booking_id}")
-        effects.chat_roster(
-            tx,
-            action="join",
-            booking_id=fresh.booking_id,
-            session_id=fresh.session_id,
-            host_id=fresh.host_id,
-            player_id=fresh.player_id,
-        )
-        effects.event(
-            tx,
-            "booking.confirmed",
-            subject=fresh.booking_id,
-            dedupe=fresh.booking_id,
-            booking_id=fresh.booking_id,
-            session_id=fresh.session_id,
-            player_id=fresh.player_id,
-            host_id=fresh.host_id,
-        )
+        confirm(tx, fresh, domain.ACCEPT)
         return True
 
     apply_change(booking_id, change)

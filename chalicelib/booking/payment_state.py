@@ -18,8 +18,6 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.booking import domain, effects, lifecycle, store
 from chalicelib.booking.models import BookingItem
-from chalicelib.catalog import service as catalog
-from chalicelib.core import timers
 from chalicelib.payments import service as payments
 
 
@@ -59,7 +57,7 @@ class Bookings:
             BookingItem.disputed.set(step.disputed),
         ]
         if step.event == domain.PAYMENT_SUCCEEDED:
-            _confirm(tx, b, fields)
+            lifecycle.confirm(tx, b, domain.PAYMENT_SUCCEEDED, *fields)
         elif step.event == domain.PAYMENT_CANCELED:
             lifecycle.close(
                 tx, b, domain.PAYMENT_CANCELED, "booking.expired", *fields, reason="payment_canceled", release=False
@@ -83,25 +81,6 @@ class Bookings:
         if step.release:
             payments.request_release(tx, subject_id=b.booking_id, payment_intent_id=intent_id)
         return True
-
-
-def _confirm(tx: TransactWrite, b: BookingItem, fields: list[Action]) -> None:
-    catalog.confirm_held_seats(tx, b.session_id, int(b.seats))
-    store.move(tx, b, domain.booking_next(b.state, domain.PAYMENT_SUCCEEDED), *fields)
-    timers.cancel(tx, f"{'hold' if b.state == domain.PENDING_PAYMENT else 'request'}#{b.booking_id}")
-    effects.chat_roster(
-        tx, action="join", booking_id=b.booking_id, session_id=b.session_id, host_id=b.host_id, player_id=b.player_id
-    )
-    effects.event(
-        tx,
-        "booking.confirmed",
-        subject=b.booking_id,
-        dedupe=b.booking_id,
-        booking_id=b.booking_id,
-        session_id=b.session_id,
-        player_id=b.player_id,
-        host_id=b.host_id,
-    )
 
 
 OWNER = Bookings()
