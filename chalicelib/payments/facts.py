@@ -120,10 +120,6 @@ class PaymentFacts:
         return sum(r.amount for r in self.refunds if r.counts)
 
     @property
-    def open_dispute(self) -> DisputeFact | None:
-        return next((d for d in self.disputes if d.open), None)
-
-    @property
     def refundable_at_stripe(self) -> int:
         """What Stripe would still let us refund: nothing while a dispute is open or after one was lost."""
         if any(d.withdrawn and d.outcome != "won" for d in self.disputes):

@@ -3,8 +3,8 @@ today) and named in its PaymentIntent's metadata (`booking_id`). Payments conver
 owner says what the payment should be (`Expected`) and follows the money in the same transaction
 (`Owner.apply`), so the booking and its books never disagree.
 
-Owners are registered by the composition root (`register`), never imported from here: payments does
-not depend on the packages that use it.
+Owners are named by the composition root (`chalicelib/wiring.py`, read on first use: metadata key →
+owner), never imported from here: payments does not depend on the packages that use it.
 """
 
 from __future__ import annotations
@@ -63,11 +63,6 @@ _owners: dict[str, Owner] = {}
 WIRING = "chalicelib.wiring:payable_owners"  # the composition root's table, read on first use
 
 
-def register(metadata_key: str, owner: Owner) -> None:
-    """`metadata_key`: the PaymentIntent metadata key naming the owner's subject (`booking_id`)."""
-    _owners[metadata_key] = owner
-
-
 def owner_for(metadata: dict[str, str] | Any) -> tuple[Owner, str] | None:
     """The owner of the payable a PaymentIntent's metadata names, and its subject id."""
     if not _owners:
@@ -80,7 +75,3 @@ def owner_for(metadata: dict[str, str] | Any) -> tuple[Owner, str] | None:
         if subject:
             return owner, str(subject)
     return None
-
-
-def registered() -> dict[str, Owner]:
-    return dict(_owners)
